@@ -1,0 +1,308 @@
+"""Typed model of rules.yaml: what editors may write, validated before anything is compiled."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+Category = Literal["complaint", "rumour", "question", "abuse", "praise", "other"]
+Severity = Literal["low", "medium", "high", "critical"]
+Outcome = Literal["at_fault", "not_at_fault", "needs_investigation"]
+
+SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
+OUTCOMES: tuple[Outcome, ...] = ("at_fault", "not_at_fault", "needs_investigation")
+
+# The canonical order of steps in a workflow (CONTRACT.md); more kinds may be added here.
+STEP_KINDS: tuple[str, ...] = (
+    "triage",
+    "private_channel",
+    "verify_facts",
+    "acknowledge",
+    "apologise",
+    "correct_rumour",
+    "promise_follow_up",
+    "publish_action_plan",
+    "blog_post",
+    "cs_handoff",
+    "engage_advocates",
+    "convene_committee",
+    "disengage",
+)
+PUBLIC_ANSWERS = frozenset(
+    {
+        "acknowledge",
+        "apologise",
+        "correct_rumour",
+        "promise_follow_up",
+        "publish_action_plan",
+        "blog_post",
+        "engage_advocates",
+    }
+)
+# Steps that only apply after verification reached one of these outcomes.
+OUTCOME_STEPS: dict[str, tuple[Outcome, ...]] = {
+    "apologise": ("at_fault",),
+    "publish_action_plan": ("at_fault",),
+    "correct_rumour": ("not_at_fault",),
+    "promise_follow_up": ("needs_investigation",),
+}
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")]
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+
+
+def parse_duration(text: str) -> int:
+    """'30m' -> 1800 seconds; units s, m, h, d."""
+    found = _DURATION.match(text)
+    if not found:
+        raise ValueError(f"'{text}' is not a duration such as 15m, 2h or 1d")
+    amount, unit = int(found.group(1)), found.group(2)
+    return amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    ceo_handles: list[str] = []
+    brand_handles: list[str] = []
+    brand_terms: list[str] = []
+
+    @field_validator("ceo_handles", "brand_handles")
+    @classmethod
+    def _no_at(cls, value: list[str]) -> list[str]:
+        return [handle.lstrip("@") for handle in value]
+
+
+class GroupingSettings(Strict):
+    similarity: Annotated[float, Field(gt=0, le=1)] = 0.6
+    window: str = "6h"
+    hold: str = "2m"
+
+
+class StormSettings(Strict):
+    velocity_10m: Annotated[float, Field(gt=0)] = 30
+    event_count: Annotated[int, Field(gt=0)] = 100
+    channel: str | None = None
+    notify: str | None = None
+
+
+class Settings(Strict):
+    channel_limit: Annotated[int, Field(gt=0, le=100_000)] = 280
+    complaint_window_days: Annotated[int, Field(gt=0, le=365)] = 30
+    persistent_after: Annotated[int, Field(gt=0, le=100)] = 3
+    grouping: GroupingSettings = GroupingSettings()
+    storm: StormSettings = StormSettings()
+
+
+class Expert(Strict):
+    owner: Annotated[str, Field(min_length=1, max_length=200)]
+    lead: str | None = None
+    name: str | None = None
+    keywords: str | None = None  # a list name
+
+
+class Advocates(Strict):
+    owner: str
+    name: str | None = None
+
+
+class KeywordList(Strict):
+    terms: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1)]
+    word_boundary: bool = False
+    compact: bool = False
+
+
+class Schedule(Strict):
+    timezone: str = "UTC"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = [
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    ]
+    start: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "09:00"
+    end: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "18:00"
+
+
+class Leaf(Strict):
+    """One test of one fact. Exactly one operator is given."""
+
+    fact: Annotated[str, Field(min_length=1, max_length=80)]
+    equals: str | int | float | bool | None = None
+    in_: list[str | int | float] | None = Field(default=None, alias="in")
+    contains_any: str | list[str] | None = None
+    matches: str | None = None
+    greater_than: float | None = None
+    less_than: float | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+    between: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
+    exists: bool | None = None
+    in_schedule: Schedule | None = None
+    case_sensitive: bool = False
+    word_boundary: bool | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Leaf:
+        given = [name for name in OPERATORS if getattr(self, _attr(name)) is not None]
+        if len(given) != 1:
+            names = ", ".join(OPERATORS)
+            if not given:
+                raise ValueError(f"a test of `{self.fact}` needs one operator: {names}")
+            raise ValueError(f"a test of `{self.fact}` has several operators ({', '.join(given)})")
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(name for name in OPERATORS if getattr(self, _attr(name)) is not None)
+
+    @property
+    def operand(self) -> Any:
+        return getattr(self, _attr(self.operator))
+
+
+OPERATORS = (
+    "equals",
+    "in",
+    "contains_any",
+    "matches",
+    "greater_than",
+    "less_than",
+    "at_least",
+    "at_most",
+    "between",
+    "exists",
+    "in_schedule",
+)
+
+
+def _attr(operator: str) -> str:
+    return "in_" if operator == "in" else operator
+
+
+class Ref(Strict):
+    condition: str
+
+
+class AllOf(Strict):
+    all: list[Condition]
+
+
+class AnyOf(Strict):
+    any: list[Condition]
+
+
+class NotOf(Strict):
+    not_: Condition = Field(alias="not")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _condition_shape(value: Any) -> str:
+    """Pick the condition form by its key, so errors speak of one form, not five."""
+    if isinstance(value, dict):
+        for key in ("all", "any", "not", "condition"):
+            if key in value:
+                return key
+        return "test"
+    if isinstance(value, BaseModel):
+        return {AllOf: "all", AnyOf: "any", NotOf: "not", Ref: "condition"}.get(type(value), "test")
+    return "test"
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Ref, Tag("condition")]
+    | Annotated[Leaf, Tag("test")],
+    Discriminator(_condition_shape),
+]
+
+
+class Draft(Strict):
+    ko: str | None = None
+    en: str | None = None
+
+
+class StepSpec(Strict):
+    kind: str
+    title: str | None = None
+    owner: str | None = None
+    due_in: str | None = None
+    requires: list[str] | None = None
+    applies_if: list[Outcome] | None = None
+    draft: Draft | None = None
+
+    @field_validator("due_in")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+
+class Then(Strict):
+    category: Category | None = None
+    severity: Severity | None = None
+    channel: str | None = None
+    steps: list[StepSpec] = []
+
+
+class Rule(Strict):
+    id: Identifier
+    description: str | None = None
+    priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    when: Condition
+    then: Then
+    stop: bool = False
+
+
+class Expect(Strict):
+    category: Category | None = None
+    severity: Severity | list[Severity] | None = None
+    rules: list[str] | None = None
+    steps: list[str] | None = None
+    no_steps: list[str] | None = None
+    incident: bool | None = None
+
+
+class Example(Strict):
+    name: str
+    event: dict[str, Any]
+    expect: Expect
+    history: dict[str, int] | None = None
+
+
+class Default(Strict):
+    category: Category = "other"
+    severity: Severity = "low"
+    steps: list[StepSpec] = []
+
+
+class RulesFile(Strict):
+    version: Literal[1] = 1
+    organisation: Organisation
+    settings: Settings = Settings()
+    experts: dict[Identifier, Expert] = {}
+    advocates: Advocates | None = None
+    lists: dict[Identifier, KeywordList] = {}
+    conditions: dict[Identifier, Condition] = {}
+    default: Default = Default()
+    rules: list[Rule]
+    examples: list[Example] = []
