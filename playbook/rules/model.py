@@ -102,7 +102,6 @@ class StormSettings(Strict):
 class Settings(Strict):
     channel_limit: Annotated[int, Field(gt=0, le=100_000)] = 280
     complaint_window_days: Annotated[int, Field(gt=0, le=365)] = 30
-    persistent_after: Annotated[int, Field(gt=0, le=100)] = 3
     grouping: GroupingSettings = GroupingSettings()
     storm: StormSettings = StormSettings()
 

@@ -1,0 +1,1 @@
+"""Side effects and step kinds: one module each, behind small interfaces."""

@@ -1,0 +1,129 @@
+"""The `playbook` command: serve, rules check/test/explain/schema, simulate, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from playbook.errors import RulesInvalid
+from playbook.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from playbook.runtime import Runtime
+    from service.app import create_app
+
+    settings = get_settings()
+    try:
+        runtime = Runtime.build(settings)
+    except RulesInvalid as exc:
+        print(f"playbook: refusing to start: the rules file is invalid", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    host, port = args.host or settings.host, args.port or settings.port
+    if not settings.api_key_list and host not in ("127.0.0.1", "localhost", "::1"):
+        print("playbook: warning: no PLAYBOOK_API_KEYS; /v1 answers loopback clients only",
+              file=sys.stderr)
+    app = create_app(runtime)
+    print(f"playbook: rules {runtime.rules.playbook.version} "
+          f"({len(runtime.rules.playbook.rule_ids)} rules, {runtime.rules.playbook.matcher.name} "
+          f"matcher), database {settings.database_url.split('://')[0]}, serving on "
+          f"http://{host}:{port} (docs at /docs)", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        runtime.close()
+    return 0
+
+
+def _rules_file(value: str | None) -> str:
+    return value or str(get_settings().rules_file)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from playbook.rules.check import check_file
+
+    path = _rules_file(args.file)
+    problems = check_file(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{path}: ok")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from playbook.clock import SystemClock
+    from playbook.events import EventIn
+    from playbook.rules.explain import explain
+    from playbook.rules.playbook import Playbook
+
+    playbook = _load(args.rules)
+    if playbook is None:
+        return 1
+    assert isinstance(playbook, Playbook)
+    raw = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    result = explain(playbook, EventIn.model_validate(raw), now=SystemClock().now())
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _load(path: str | None) -> Any:
+    from playbook.rules.playbook import Playbook
+
+    try:
+        return Playbook.from_file(_rules_file(path), backend=get_settings().rules_backend)
+    except RulesInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return None
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from playbook.db import make_engine, migrate
+
+    migrate(make_engine(get_settings().database_url))
+    print("database is up to date")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="playbook", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the HTTP service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=_serve)
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(run=_migrate)
+    rules = commands.add_parser("rules", help="work with the rules file")
+    verbs = rules.add_subparsers(dest="verb", required=True)
+    check = verbs.add_parser("check", help="validate; errors name file, line and column")
+    check.add_argument("file", nargs="?")
+    check.set_defaults(run=_check)
+    explain = verbs.add_parser("explain", help="which rules match an event, and why")
+    explain.add_argument("--rules")
+    explain.add_argument("event")
+    explain.set_defaults(run=_explain)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=get_settings().log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

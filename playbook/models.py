@@ -1,0 +1,148 @@
+"""Storage: events, incidents, steps, the audit trail, Slack message references, the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _when(*, index: bool = False, nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), index=index,
+                                                 nullable=nullable))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=lambda: type(default)(default), sa_column=Column(JSON,
+                                                                                 nullable=False))
+
+
+class Incident(SQLModel, table=True):
+    """One matter that needs handling; many events may belong to it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    category: str = Field(max_length=20, index=True)
+    severity: str = Field(max_length=10)
+    status: str = Field(default="open", max_length=20, index=True)
+    event_count: int = 1
+    author_count: int = 1
+    reach: int = Field(default=0, sa_type=BigInteger)
+    rules_version: str = Field(max_length=40)
+    matched_rules: list[str] = _json([])
+    channel: str | None = Field(default=None, max_length=200)
+    language: str = Field(default="en", max_length=16)
+    topics: list[str] = _json([])
+    root_source: str | None = Field(default=None, max_length=64)
+    root_external_id: str | None = Field(default=None, max_length=256)
+    summary: dict[str, Any] = _json({})
+    storm_level: int = 0
+    version: int = 1
+    created_at: datetime = _when(index=True)
+    updated_at: datetime = _when()
+    resolved_at: datetime | None = _when(nullable=True)
+
+
+class Event(SQLModel, table=True):
+    """One post as received; idempotent on (source, external_id)."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_event_source_external_id"),
+        Index("ix_event_incident_received", "incident_id", "received_at"),
+        Index("ix_event_author_received", "author_key", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=256)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    redacted: bool = False
+    author_key: str | None = Field(default=None, max_length=300)
+    author_handle: str | None = Field(default=None, max_length=100)
+    followers: int | None = Field(default=None, sa_type=BigInteger)
+    url: str | None = Field(default=None, max_length=2048)
+    parent_id: str | None = Field(default=None, max_length=256, index=True)
+    language: str | None = Field(default=None, max_length=16)
+    category: str | None = Field(default=None, max_length=20)
+    severity: str | None = Field(default=None, max_length=10)
+    matched_rules: list[str] = _json([])
+    facts: dict[str, Any] = _json({})
+    raw: dict[str, Any] = _json({})
+    rules_version: str = Field(max_length=40)
+    posted_at: datetime | None = _when(nullable=True)
+    received_at: datetime = _when(index=True)
+
+
+class Step(SQLModel, table=True):
+    """One step of an incident's workflow."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    position: int
+    kind: str = Field(max_length=40)
+    title: str = Field(max_length=300)
+    status: str = Field(default="pending", max_length=20)
+    owner: str | None = Field(default=None, max_length=200)
+    assignee: str | None = Field(default=None, max_length=200)
+    depends_on: list[int] = _json([])
+    applies_if: list[str] = _json([])
+    detail: dict[str, Any] = _json({})
+    version: int = 1
+    due_at: datetime | None = _when(nullable=True, index=True)
+    reminded_at: datetime | None = _when(nullable=True)
+    escalated_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every state change: who, when, from, to, and the rules version in force."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    step_id: int | None = Field(default=None, foreign_key="step.id")
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=40)
+    from_state: str | None = Field(default=None, max_length=40)
+    to_state: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    data: dict[str, Any] = _json({})
+    rules_version: str = Field(max_length=40)
+    at: datetime = _when(index=True)
+
+
+class SlackMessage(SQLModel, table=True):
+    """Where an incident's card lives in Slack, so it is posted once and then updated."""
+
+    __tablename__ = "slack_message"
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    channel: str = Field(max_length=200)
+    ts: str = Field(max_length=40)
+    version_sent: int = 0
+    posted_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class OutboxItem(SQLModel, table=True):
+    """A pending side effect (a card post or update, a thread reply, a reminder)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    channel: str | None = Field(default=None, max_length=200)
+    payload: dict[str, Any] = _json({})
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    next_attempt_at: datetime = _when()
+    created_at: datetime = _when()
+    done_at: datetime | None = _when(nullable=True)

@@ -1,0 +1,74 @@
+"""Everything a running service holds: settings, database, rules, clock, card delivery."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from playbook.actions.cards import render_card
+from playbook.actions.sinks import CardSink, ConsoleSink, SlackSink
+from playbook.clock import Clock, SystemClock
+from playbook.db import make_engine, migrate
+from playbook.metrics import Metrics
+from playbook.outbox import Deliverer
+from playbook.rules.registry import RulesRegistry
+from playbook.settings import Settings
+
+log = logging.getLogger("playbook")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    rules: RulesRegistry
+    sink: CardSink
+    deliverer: Deliverer
+    metrics: Metrics = field(default_factory=Metrics)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None,
+              sink: CardSink | None = None, engine: Engine | None = None) -> Runtime:
+        """Connect, migrate and load the rules; raises RulesInvalid for a bad rules file."""
+        clock = clock or SystemClock()
+        engine = engine or make_engine(settings.database_url)
+        migrate(engine)
+        rules = RulesRegistry(settings.rules_file, backend=settings.rules_backend, now=clock.now)
+        sink = sink or default_sink(settings)
+        deliverer = Deliverer(engine, sink, clock, render_card)
+        return cls(settings, engine, clock, rules, sink, deliverer)
+
+    def start_workers(self) -> None:
+        """Deliver the outbox in the background (the service; tests drain it themselves)."""
+        worker = threading.Thread(target=self._deliver_loop, name="outbox", daemon=True)
+        worker.start()
+        self._threads.append(worker)
+
+    def _deliver_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.deliverer.deliver_due()
+            except Exception:  # noqa: BLE001 - the loop must survive a bad pass
+                log.exception("outbox pass failed")
+            self._stop.wait(self.settings.outbox_interval_seconds)
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.rules.close()
+        self.engine.dispose()
+
+
+def default_sink(settings: Settings) -> Any:
+    if settings.slack_bot_token:
+        return SlackSink(settings.slack_bot_token, settings.slack_api_url)
+    log.warning("PLAYBOOK_SLACK_BOT_TOKEN is not set: cards go to the console")
+    return ConsoleSink()

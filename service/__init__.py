@@ -1,0 +1,1 @@
+"""The HTTP service: thin FastAPI routes over the playbook engine."""

@@ -1,0 +1,48 @@
+"""The FastAPI application: built around one Runtime, thin routes over the engine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from playbook import __version__
+from playbook.runtime import Runtime
+from playbook.settings import Settings, get_settings
+from service import errors
+from service.limits import BodyLimit
+from service.routes import events, health, incidents, rules, slack
+
+log = logging.getLogger("playbook.service")
+
+
+def create_app(runtime: Runtime | None = None, *, settings: Settings | None = None,
+               workers: bool = True) -> FastAPI:
+    """An app over `runtime` (tests) or over one built from settings at start-up."""
+    settings = runtime.settings if runtime else (settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = app.state.runtime is None
+        if own:
+            app.state.runtime = Runtime.build(settings)
+        if not settings.api_key_list:
+            log.warning("PLAYBOOK_API_KEYS is not set: /v1 answers loopback clients only")
+        if workers:
+            app.state.runtime.start_workers()
+        try:
+            yield
+        finally:
+            if own:
+                app.state.runtime.close()
+
+    app = FastAPI(title="playbook", version=__version__, lifespan=lifespan,
+                  description="Crisis-response playbook engine: events in, workflows out.")
+    app.state.runtime = runtime
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    for module in (events, incidents, rules, health, slack):
+        app.include_router(module.router)
+    return app

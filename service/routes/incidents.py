@@ -1,0 +1,86 @@
+"""GET /v1/incidents, GET /v1/incidents/{id}, POST /v1/incidents/{id}/steps/{step_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session, col, select
+
+from playbook import outbox
+from playbook.actions.slack_card import build_thread_reply
+from playbook.errors import NotFound
+from playbook.models import Event, Incident
+from playbook.pipeline import excerpt
+from playbook.workflow import apply_action, steps_of
+from service.deps import RuntimeDep, SessionDep, require_api_key
+from service.schemas import EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
+
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"],
+                   dependencies=[Depends(require_api_key)])
+FIRST_EVENTS = 20
+
+
+def incident_out(session: Session, incident: Incident, *, with_events: bool) -> IncidentOut:
+    events: list[EventOut] = []
+    if with_events:
+        query = (select(Event).where(Event.incident_id == incident.id)
+                 .order_by(col(Event.id)).limit(FIRST_EVENTS))
+        # Listings never show personal data, whatever the storage setting.
+        events = [EventOut.of(e, excerpt(e.text, 1000)) for e in session.exec(query)]
+    return IncidentOut.of(incident, steps_of(session, incident.id or 0), events)
+
+
+def get_incident(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}", field="incident_id")
+    return incident
+
+
+@router.get("", response_model=list[IncidentOut])
+def list_incidents(
+    session: SessionDep,
+    status: Literal["open", "resolved", "closed"] | None = None,
+    category: Literal["complaint", "rumour", "question", "abuse", "praise", "other"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[IncidentOut]:
+    query = select(Incident).order_by(col(Incident.id).desc()).limit(limit)
+    if status:
+        query = query.where(Incident.status == status)
+    if category:
+        query = query.where(Incident.category == category)
+    return [incident_out(session, i, with_events=False) for i in session.exec(query)]
+
+
+@router.get("/{incident_id}", response_model=IncidentOut)
+def show_incident(incident_id: int, session: SessionDep) -> IncidentOut:
+    return incident_out(session, get_incident(session, incident_id), with_events=True)
+
+
+@router.post("/{incident_id}/steps/{step_id}", response_model=StepActionOut)
+def act_on_step(incident_id: int, step_id: int, body: StepActionIn, session: SessionDep,
+                runtime: RuntimeDep) -> StepActionOut:
+    incident = get_incident(session, incident_id)
+    now = runtime.clock.now()
+    changes = apply_action(session, incident, step_id, body.action, by=body.by, now=now,
+                           note=body.note, assignee=body.assignee, outcome=body.outcome,
+                           expected_version=body.version)
+    steps = {s.id: s for s in steps_of(session, incident_id)}
+    for change in changes:
+        step = steps.get(change.step_id)
+        if step is not None:
+            from playbook.actions.cards import step_view
+
+            reply = build_thread_reply(change.actor, change.action, step_view(step), now,
+                                       change.note)
+            outbox.enqueue_thread(session, incident, reply, now=now)
+    outbox.enqueue_card(session, incident, now=now)
+    session.flush()
+    return StepActionOut(
+        incident=incident_out(session, incident, with_events=False),
+        changes=[c.__dict__ for c in changes],
+    )
+
+
+__all__ = ["router", "StepOut"]

@@ -1,0 +1,49 @@
+"""GET /v1/rules, POST /v1/rules/reload, POST /v1/rules/preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from playbook.events import EventIn
+from playbook.rules.explain import explain
+from service.deps import RuntimeDep, require_api_key
+
+router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_api_key)])
+
+
+class RulesOut(BaseModel):
+    version: str
+    loaded_at: datetime
+    file: str
+    backend: str
+    rules: list[str]
+    last_error: list[dict[str, Any]] | None = None
+
+
+def rules_out(runtime: Any) -> RulesOut:
+    loaded = runtime.rules.current
+    error = runtime.rules.last_error
+    return RulesOut(version=loaded.playbook.version, loaded_at=loaded.loaded_at, file=loaded.file,
+                    backend=loaded.playbook.matcher.name, rules=loaded.playbook.rule_ids,
+                    last_error=[p.as_dict() for p in error.problems] if error else None)
+
+
+@router.get("", response_model=RulesOut)
+def show_rules(runtime: RuntimeDep) -> RulesOut:
+    return rules_out(runtime)
+
+
+@router.post("/reload", response_model=RulesOut)
+def reload_rules(runtime: RuntimeDep) -> RulesOut:
+    runtime.rules.reload()
+    return rules_out(runtime)
+
+
+@router.post("/preview")
+def preview(event: EventIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """The would-be result for one event; stores nothing."""
+    return explain(runtime.rules.playbook, event, now=runtime.clock.now())

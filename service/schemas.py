@@ -1,0 +1,124 @@
+"""The JSON shapes of the HTTP API (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from playbook.clock import as_utc
+from playbook.models import Event, Incident, Step
+from playbook.pipeline import IngestResult
+
+
+class StepOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    status: str
+    owner: str | None
+    assignee: str | None
+    due_at: datetime | None
+    depends_on: list[int]
+    detail: dict[str, Any]
+    version: int
+
+    @classmethod
+    def of(cls, step: Step) -> StepOut:
+        return cls(id=step.id or 0, kind=step.kind, title=step.title, status=step.status,
+                   owner=step.owner, assignee=step.assignee,
+                   due_at=as_utc(step.due_at) if step.due_at else None,
+                   depends_on=list(step.depends_on), detail=dict(step.detail),
+                   version=step.version)
+
+
+class IngestOut(BaseModel):
+    event_id: str
+    duplicate: bool
+    incident_id: int | None
+    incident_created: bool
+    category: str | None
+    severity: str | None
+    matched_rules: list[str]
+    steps: list[StepOut]
+    grouped_because: str | None = None
+
+    @classmethod
+    def of(cls, result: IngestResult) -> IngestOut:
+        return cls(event_id=result.event_id, duplicate=result.duplicate,
+                   incident_id=result.incident_id, incident_created=result.incident_created,
+                   category=result.category, severity=result.severity,
+                   matched_rules=result.matched_rules,
+                   steps=[StepOut.of(s) for s in result.steps],
+                   grouped_because=result.grouped_because)
+
+
+class BatchItemOut(BaseModel):
+    index: int
+    ok: bool
+    result: IngestOut | None = None
+    error: str | None = None
+    message: str | None = None
+    field: str | None = None
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    failed: int
+    results: list[BatchItemOut]
+
+
+class EventOut(BaseModel):
+    id: str
+    source: str
+    text: str
+    author: str | None
+    followers: int | None
+    url: str | None
+    category: str | None
+    received_at: datetime
+
+    @classmethod
+    def of(cls, event: Event, text: str) -> EventOut:
+        return cls(id=event.external_id, source=event.source, text=text,
+                   author=event.author_handle, followers=event.followers, url=event.url,
+                   category=event.category, received_at=as_utc(event.received_at))
+
+
+class IncidentOut(BaseModel):
+    id: int
+    title: str
+    category: str
+    severity: str
+    status: str
+    event_count: int
+    rules_version: str
+    channel: str | None
+    created_at: datetime
+    updated_at: datetime
+    steps: list[StepOut] = []
+    events: list[EventOut] = []
+
+    @classmethod
+    def of(cls, incident: Incident, steps: list[Step], events: list[EventOut]) -> IncidentOut:
+        return cls(id=incident.id or 0, title=incident.title, category=incident.category,
+                   severity=incident.severity, status=incident.status,
+                   event_count=incident.event_count, rules_version=incident.rules_version,
+                   channel=incident.channel, created_at=as_utc(incident.created_at),
+                   updated_at=as_utc(incident.updated_at),
+                   steps=[StepOut.of(s) for s in steps], events=events)
+
+
+class StepActionIn(BaseModel):
+    action: Literal["complete", "skip", "reopen", "assign"]
+    by: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+    assignee: str | None = Field(default=None, max_length=200)
+    outcome: Literal["at_fault", "not_at_fault", "needs_investigation"] | None = None
+    version: int | None = None
+
+
+class StepActionOut(BaseModel):
+    incident: IncidentOut
+    changes: list[dict[str, Any]]
