@@ -1,0 +1,1 @@
+"""Text analysis done in Python before matching: language, personal data, keywords, similarity."""
