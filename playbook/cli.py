@@ -23,19 +23,24 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         runtime = Runtime.build(settings)
     except RulesInvalid as exc:
-        print(f"playbook: refusing to start: the rules file is invalid", file=sys.stderr)
+        print("playbook: refusing to start: the rules file is invalid", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
     host, port = args.host or settings.host, args.port or settings.port
     if not settings.api_key_list and host not in ("127.0.0.1", "localhost", "::1"):
-        print("playbook: warning: no PLAYBOOK_API_KEYS; /v1 answers loopback clients only",
-              file=sys.stderr)
+        print(
+            "playbook: warning: no PLAYBOOK_API_KEYS; /v1 answers loopback clients only",
+            file=sys.stderr,
+        )
     app = create_app(runtime)
-    print(f"playbook: rules {runtime.rules.playbook.version} "
-          f"({len(runtime.rules.playbook.rule_ids)} rules, {runtime.rules.playbook.matcher.name} "
-          f"matcher), database {settings.database_url.split('://')[0]}, serving on "
-          f"http://{host}:{port} (docs at /docs)", file=sys.stderr)
+    print(
+        f"playbook: rules {runtime.rules.playbook.version} "
+        f"({len(runtime.rules.playbook.rule_ids)} rules, {runtime.rules.playbook.matcher.name} "
+        f"matcher), database {settings.database_url.split('://')[0]}, serving on "
+        f"http://{host}:{port} (docs at /docs)",
+        file=sys.stderr,
+    )
     try:
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
     finally:
@@ -77,6 +82,86 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _test(args: argparse.Namespace) -> int:
+    from playbook.clock import SystemClock
+    from playbook.rules.examples import run_examples, uncovered_rules
+
+    playbook = _load(args.file)
+    if playbook is None:
+        return 1
+    results = run_examples(playbook, SystemClock().now())
+    for result in results:
+        mark = "pass" if result.passed else "FAIL"
+        print(f"{mark}  {result.name}")
+        for failure in result.failures:
+            print(f"        {failure}")
+    passed = sum(r.passed for r in results)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    uncovered = uncovered_rules(playbook, results)
+    print(
+        "coverage: every rule is exercised by an example"
+        if not uncovered
+        else f"coverage: no example exercises {', '.join(uncovered)}"
+    )
+    return 0 if passed == len(results) else 1
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from playbook.rules.model import RulesFile
+
+    print(json.dumps(RulesFile.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    """Push a JSONL stream through the engine on a throwaway database; print the outcome."""
+    import tempfile
+
+    from playbook.clock import SystemClock
+    from playbook.db import make_engine, migrate, session_scope
+    from playbook.events import EventIn
+    from playbook.models import Incident
+    from playbook.pipeline import ingest
+    from playbook.workflow import steps_of
+
+    playbook = _load(args.rules)
+    if playbook is None:
+        return 1
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/simulate.db")
+        migrate(engine)
+        clock = SystemClock()
+        lines = Path(args.events).read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                event = EventIn.model_validate(json.loads(line))
+            except ValueError as exc:
+                print(f"{args.events}:{number}: skipped: {exc}", file=sys.stderr)
+                continue
+            with session_scope(engine) as session:
+                ingest(
+                    session,
+                    event,
+                    playbook=playbook,
+                    now=clock.now(),
+                    default_channel=get_settings().slack_channel,
+                )
+        with session_scope(engine) as session:
+            from sqlmodel import select
+
+            for incident in session.exec(select(Incident)):
+                steps = steps_of(session, incident.id or 0)
+                print(
+                    f"#{incident.id} {incident.severity:8} {incident.category:9} "
+                    f"{incident.event_count:4} events  {incident.title}"
+                )
+                print("    " + " -> ".join(f"{s.kind}[{s.status}]" for s in steps))
+        engine.dispose()
+    return 0
+
+
 def _load(path: str | None) -> Any:
     from playbook.rules.playbook import Playbook
 
@@ -110,16 +195,28 @@ def parser() -> argparse.ArgumentParser:
     check = verbs.add_parser("check", help="validate; errors name file, line and column")
     check.add_argument("file", nargs="?")
     check.set_defaults(run=_check)
+    test = verbs.add_parser("test", help="run the examples written in the rules file")
+    test.add_argument("file", nargs="?")
+    test.set_defaults(run=_test)
+    schema = verbs.add_parser("schema", help="print the JSON Schema of rules.yaml")
+    schema.set_defaults(run=_schema)
     explain = verbs.add_parser("explain", help="which rules match an event, and why")
     explain.add_argument("--rules")
     explain.add_argument("event")
     explain.set_defaults(run=_explain)
+    simulate = commands.add_parser("simulate", help="push JSONL events through the engine")
+    simulate.add_argument("--rules")
+    simulate.add_argument("events")
+    simulate.set_defaults(run=_simulate)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=get_settings().log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=get_settings().log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     code: int = args.run(args)
     return code

@@ -10,13 +10,15 @@ from sqlmodel import Field, SQLModel
 
 
 def _when(*, index: bool = False, nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), index=index,
-                                                 nullable=nullable))
+    return Field(
+        default=None, sa_column=Column(DateTime(timezone=True), index=index, nullable=nullable)
+    )
 
 
 def _json(default: Any) -> Any:
-    return Field(default_factory=lambda: type(default)(default), sa_column=Column(JSON,
-                                                                                 nullable=False))
+    return Field(
+        default_factory=lambda: type(default)(default), sa_column=Column(JSON, nullable=False)
+    )
 
 
 class Incident(SQLModel, table=True):

@@ -20,20 +20,37 @@ MAX_BACKOFF = timedelta(minutes=5)
 def enqueue_card(session: Session, incident: Incident, *, now: datetime) -> None:
     """Ask for the incident's card to be brought up to date; bursts coalesce into one item."""
     query = select(OutboxItem.id).where(
-        OutboxItem.incident_id == incident.id, OutboxItem.kind == "card",
+        OutboxItem.incident_id == incident.id,
+        OutboxItem.kind == "card",
         OutboxItem.status == "pending",
     )
     if session.exec(query.limit(1)).first() is not None:
         return
-    session.add(OutboxItem(kind="card", incident_id=incident.id, channel=incident.channel,
-                           next_attempt_at=now, created_at=now))
+    session.add(
+        OutboxItem(
+            kind="card",
+            incident_id=incident.id,
+            channel=incident.channel,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
 
 
-def enqueue_thread(session: Session, incident: Incident, message: dict[str, Any], *,
-                   now: datetime) -> None:
+def enqueue_thread(
+    session: Session, incident: Incident, message: dict[str, Any], *, now: datetime
+) -> None:
     """A reply in the card's thread (who did what, when)."""
-    session.add(OutboxItem(kind="thread", incident_id=incident.id, channel=incident.channel,
-                           payload=message, next_attempt_at=now, created_at=now))
+    session.add(
+        OutboxItem(
+            kind="thread",
+            incident_id=incident.id,
+            channel=incident.channel,
+            payload=message,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
 
 
 def pending_count(session: Session) -> int:
@@ -82,8 +99,9 @@ class Deliverer:
     def _deliver_one(self, item_id: int) -> bool:
         now = self.clock.now()
         with session_scope(self.engine) as session:
-            query = select(OutboxItem).where(OutboxItem.id == item_id,
-                                             OutboxItem.status == "pending")
+            query = select(OutboxItem).where(
+                OutboxItem.id == item_id, OutboxItem.status == "pending"
+            )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             item = session.exec(query).first()
@@ -107,9 +125,16 @@ class Deliverer:
             message = self.render(session, incident, now)
             if ref is None:
                 channel, ts = self.sink.post(item.channel or "", message)
-                session.add(SlackMessage(incident_id=incident.id or 0, channel=channel, ts=ts,
-                                         version_sent=incident.version, posted_at=now,
-                                         updated_at=now))
+                session.add(
+                    SlackMessage(
+                        incident_id=incident.id or 0,
+                        channel=channel,
+                        ts=ts,
+                        version_sent=incident.version,
+                        posted_at=now,
+                        updated_at=now,
+                    )
+                )
             else:
                 self.sink.update(ref.channel, ref.ts, message)
                 ref.version_sent = incident.version
@@ -122,12 +147,21 @@ class Deliverer:
     def _retry(self, item: OutboxItem, now: datetime, exc: Exception) -> None:
         item.attempts += 1
         wait = getattr(exc, "retry_after", None)
-        backoff = timedelta(seconds=wait) if wait else min(
-            timedelta(seconds=2 ** min(item.attempts, 10)), MAX_BACKOFF)
+        backoff = (
+            timedelta(seconds=wait)
+            if wait
+            else min(timedelta(seconds=2 ** min(item.attempts, 10)), MAX_BACKOFF)
+        )
         item.next_attempt_at = now + backoff
         item.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        log.warning("outbox item %s (%s) failed, attempt %d, next in %ss: %s", item.id,
-                    item.kind, item.attempts, int(backoff.total_seconds()), item.last_error)
+        log.warning(
+            "outbox item %s (%s) failed, attempt %d, next in %ss: %s",
+            item.id,
+            item.kind,
+            item.attempts,
+            int(backoff.total_seconds()),
+            item.last_error,
+        )
 
 
 def created_at(item: OutboxItem) -> datetime:

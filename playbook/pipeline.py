@@ -52,13 +52,18 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
-def author_history(session: Session, key: str | None, playbook: Playbook,
-                   now: datetime) -> AuthorHistory:
+def author_history(
+    session: Session, key: str | None, playbook: Playbook, now: datetime
+) -> AuthorHistory:
     if key is None:
         return AuthorHistory()
     since = now - timedelta(days=playbook.model.settings.complaint_window_days)
-    base = select(func.count()).select_from(Event).where(
-        Event.author_key == key, Event.category == "complaint", col(Event.received_at) >= since
+    base = (
+        select(func.count())
+        .select_from(Event)
+        .where(
+            Event.author_key == key, Event.category == "complaint", col(Event.received_at) >= since
+        )
     )
     complaints = session.exec(base).one()
     open_query = base.join(Incident, col(Incident.id) == col(Event.incident_id)).where(
@@ -74,12 +79,27 @@ def find_duplicate(session: Session, event: EventIn) -> Event | None:
 
 def duplicate_result(session: Session, stored: Event) -> IngestResult:
     steps = steps_of(session, stored.incident_id) if stored.incident_id else []
-    return IngestResult(stored.external_id, True, stored.incident_id, False, stored.category,
-                        stored.severity, list(stored.matched_rules), steps)
+    return IngestResult(
+        stored.external_id,
+        True,
+        stored.incident_id,
+        False,
+        stored.category,
+        stored.severity,
+        list(stored.matched_rules),
+        steps,
+    )
 
 
-def ingest(session: Session, event: EventIn, *, playbook: Playbook, now: datetime,
-           default_channel: str, store_personal_data: bool = False) -> IngestResult:
+def ingest(
+    session: Session,
+    event: EventIn,
+    *,
+    playbook: Playbook,
+    now: datetime,
+    default_channel: str,
+    store_personal_data: bool = False,
+) -> IngestResult:
     """Accept one event in the caller's transaction; a repeat changes nothing."""
     stored = find_duplicate(session, event)
     if stored is not None:
@@ -87,18 +107,27 @@ def ingest(session: Session, event: EventIn, *, playbook: Playbook, now: datetim
     key = author_key(event)
     match = find_incident(session, event)
     stats = incident_stats(session, match.incident, now) if match else None
-    facts = playbook.facts(event, now=now, history=author_history(session, key, playbook, now),
-                           incident=stats)
+    facts = playbook.facts(
+        event, now=now, history=author_history(session, key, playbook, now), incident=stats
+    )
     decision = playbook.decide(facts, event)
     if match is not None:
         result = _join(session, match, event, decision, now=now)
     elif decision.ignored:
-        result = IngestResult(event.id, False, None, False, decision.category, decision.severity,
-                              decision.matched_rules)
+        result = IngestResult(
+            event.id,
+            False,
+            None,
+            False,
+            decision.category,
+            decision.severity,
+            decision.matched_rules,
+        )
     else:
         result = _open(session, event, decision, playbook, now=now, channel=default_channel)
-    _store_event(session, event, decision, playbook, result.incident_id, key, now,
-                 store_personal_data)
+    _store_event(
+        session, event, decision, playbook, result.incident_id, key, now, store_personal_data
+    )
     try:
         session.flush()
     except IntegrityError:
@@ -111,37 +140,73 @@ def ingest(session: Session, event: EventIn, *, playbook: Playbook, now: datetim
     return result
 
 
-def _store_event(session: Session, event: EventIn, decision: Decision, playbook: Playbook,
-                 incident_id: int | None, key: str | None, now: datetime, keep: bool) -> None:
+def _store_event(
+    session: Session,
+    event: EventIn,
+    decision: Decision,
+    playbook: Playbook,
+    incident_id: int | None,
+    key: str | None,
+    now: datetime,
+    keep: bool,
+) -> None:
     has_pii = bool(decision.facts.get("has_personal_data"))
     redact = has_pii and not keep
     raw: dict[str, Any] = event.model_dump(mode="json", exclude_none=True)
     if redact:
         raw["text"] = pii.redact(event.text)
     author = event.author
-    session.add(Event(
-        source=event.source, external_id=event.id, incident_id=incident_id,
-        text=raw["text"], redacted=redact, author_key=key,
-        author_handle=author.handle if author else None,
-        followers=author.followers if author else None, url=event.url,
-        parent_id=event.parent_id, language=decision.facts.get("language"),
-        category=decision.category, severity=decision.severity,
-        matched_rules=decision.matched_rules, facts=summary(decision.facts), raw=raw,
-        rules_version=playbook.version, posted_at=event.created_at, received_at=now,
-    ))
+    session.add(
+        Event(
+            source=event.source,
+            external_id=event.id,
+            incident_id=incident_id,
+            text=raw["text"],
+            redacted=redact,
+            author_key=key,
+            author_handle=author.handle if author else None,
+            followers=author.followers if author else None,
+            url=event.url,
+            parent_id=event.parent_id,
+            language=decision.facts.get("language"),
+            category=decision.category,
+            severity=decision.severity,
+            matched_rules=decision.matched_rules,
+            facts=summary(decision.facts),
+            raw=raw,
+            rules_version=playbook.version,
+            posted_at=event.created_at,
+            received_at=now,
+        )
+    )
 
 
-def _open(session: Session, event: EventIn, decision: Decision, playbook: Playbook, *,
-          now: datetime, channel: str) -> IngestResult:
+def _open(
+    session: Session,
+    event: EventIn,
+    decision: Decision,
+    playbook: Playbook,
+    *,
+    now: datetime,
+    channel: str,
+) -> IngestResult:
     author = event.author
     text = excerpt(event.text)
     incident = Incident(
         title=f"{decision.category.capitalize()}: {excerpt(event.text, 90)}",
-        category=decision.category, severity=decision.severity, status="open",
-        event_count=1, author_count=1, reach=int(decision.facts.get("reach", 0)),
-        rules_version=playbook.version, matched_rules=decision.matched_rules,
-        channel=decision.channel or channel, language=decision.language,
-        topics=decision.topics, root_source=event.source, root_external_id=event.id,
+        category=decision.category,
+        severity=decision.severity,
+        status="open",
+        event_count=1,
+        author_count=1,
+        reach=int(decision.facts.get("reach", 0)),
+        rules_version=playbook.version,
+        matched_rules=decision.matched_rules,
+        channel=decision.channel or channel,
+        language=decision.language,
+        topics=decision.topics,
+        root_source=event.source,
+        root_external_id=event.id,
         summary={
             "author": author.handle if author else None,
             "followers": author.followers if author else None,
@@ -149,21 +214,42 @@ def _open(session: Session, event: EventIn, decision: Decision, playbook: Playbo
             "excerpt": text,
             "personal_data": decision.facts.get("personal_data", []),
         },
-        created_at=now, updated_at=now,
+        created_at=now,
+        updated_at=now,
     )
     session.add(incident)
     session.flush()
     steps = _create_steps(session, incident, decision, now)
-    audit(session, incident, actor="playbook", action="created", at=now, to_state="open",
-          data={"matched_rules": decision.matched_rules, "severity": decision.severity,
-                "category": decision.category, "event": event.id})
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="created",
+        at=now,
+        to_state="open",
+        data={
+            "matched_rules": decision.matched_rules,
+            "severity": decision.severity,
+            "category": decision.category,
+            "event": event.id,
+        },
+    )
     outbox.enqueue_card(session, incident, now=now)
-    return IngestResult(event.id, False, incident.id, True, decision.category, decision.severity,
-                        decision.matched_rules, steps)
+    return IngestResult(
+        event.id,
+        False,
+        incident.id,
+        True,
+        decision.category,
+        decision.severity,
+        decision.matched_rules,
+        steps,
+    )
 
 
-def _create_steps(session: Session, incident: Incident, decision: Decision,
-                  now: datetime) -> list[Step]:
+def _create_steps(
+    session: Session, incident: Incident, decision: Decision, now: datetime
+) -> list[Step]:
     steps = []
     for position, planned in enumerate(decision.steps):
         detail = dict(planned.detail)
@@ -173,24 +259,31 @@ def _create_steps(session: Session, incident: Incident, decision: Decision,
         if planned.rule:
             detail["rule"] = planned.rule
         step = Step(
-            incident_id=incident.id or 0, position=position, kind=planned.kind,
-            title=planned.title, status="pending", owner=planned.owner,
-            applies_if=list(planned.applies_if), detail=detail,
+            incident_id=incident.id or 0,
+            position=position,
+            kind=planned.kind,
+            title=planned.title,
+            status="pending",
+            owner=planned.owner,
+            applies_if=list(planned.applies_if),
+            detail=detail,
             due_at=now + timedelta(seconds=planned.due_in) if planned.due_in else None,
-            created_at=now, updated_at=now,
+            created_at=now,
+            updated_at=now,
         )
         session.add(step)
         steps.append(step)
     session.flush()
-    ids = {s.kind: s.id for s in steps}
+    ids = {s.kind: s.id or 0 for s in steps}
     for step, planned in zip(steps, decision.steps, strict=True):
         step.depends_on = [ids[k] for k in planned.requires if k in ids and ids[k] != step.id]
     refresh(steps)
     return steps
 
 
-def _join(session: Session, match: Match, event: EventIn, decision: Decision, *,
-          now: datetime) -> IngestResult:
+def _join(
+    session: Session, match: Match, event: EventIn, decision: Decision, *, now: datetime
+) -> IngestResult:
     incident = match.incident
     key = author_key(event)
     if not author_seen(session, incident.id or 0, key):
@@ -200,11 +293,27 @@ def _join(session: Session, match: Match, event: EventIn, decision: Decision, *,
     incident.updated_at = now
     incident.version += 1
     if SEVERITIES.index(decision.severity) > SEVERITIES.index(incident.severity):
-        audit(session, incident, actor="playbook", action="severity", at=now,
-              from_state=incident.severity, to_state=decision.severity,
-              note=f"event {event.id} matched {', '.join(decision.matched_rules)}")
+        audit(
+            session,
+            incident,
+            actor="playbook",
+            action="severity",
+            at=now,
+            from_state=incident.severity,
+            to_state=decision.severity,
+            note=f"event {event.id} matched {', '.join(decision.matched_rules)}",
+        )
         incident.severity = decision.severity
     outbox.enqueue_card(session, incident, now=now)
     steps = steps_of(session, incident.id or 0)
-    return IngestResult(event.id, False, incident.id, False, incident.category, incident.severity,
-                        decision.matched_rules, steps, grouped_because=match.reason)
+    return IngestResult(
+        event.id,
+        False,
+        incident.id,
+        False,
+        incident.category,
+        incident.severity,
+        decision.matched_rules,
+        steps,
+        grouped_because=match.reason,
+    )

@@ -34,8 +34,14 @@ class Runtime:
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None,
-              sink: CardSink | None = None, engine: Engine | None = None) -> Runtime:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        sink: CardSink | None = None,
+        engine: Engine | None = None,
+    ) -> Runtime:
         """Connect, migrate and load the rules; raises RulesInvalid for a bad rules file."""
         clock = clock or SystemClock()
         engine = engine or make_engine(settings.database_url)

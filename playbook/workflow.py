@@ -29,12 +29,33 @@ class Change:
     note: str | None = None
 
 
-def audit(session: Session, incident: Incident, *, actor: str, action: str, at: datetime,
-          step: Step | None = None, from_state: str | None = None, to_state: str | None = None,
-          note: str | None = None, data: dict | None = None) -> None:
-    session.add(AuditEntry(incident_id=incident.id, step_id=step.id if step else None, actor=actor,
-                           action=action, from_state=from_state, to_state=to_state, note=note,
-                           data=data or {}, rules_version=incident.rules_version, at=at))
+def audit(
+    session: Session,
+    incident: Incident,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    step: Step | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    note: str | None = None,
+    data: dict | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            incident_id=incident.id or 0,
+            step_id=step.id if step else None,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            data=data or {},
+            rules_version=incident.rules_version,
+            at=at,
+        )
+    )
 
 
 def steps_of(session: Session, incident_id: int) -> list[Step]:
@@ -86,8 +107,11 @@ def apply_action(
     if step is None:
         raise NotFound(f"incident {incident.id} has no step {step_id}", field="step_id")
     if expected_version is not None and step.version != expected_version:
-        raise Conflict(f"step {step_id} ({step.kind}) changed since this card was shown: it is "
-                       f"now {step.status}", field="version")
+        raise Conflict(
+            f"step {step_id} ({step.kind}) changed since this card was shown: it is "
+            f"now {step.status}",
+            field="version",
+        )
     before = step.status
     changes: list[Change] = []
     if action == "assign":
@@ -113,15 +137,23 @@ def apply_action(
     for other, previous in refresh(steps):
         other.version += 1
         other.updated_at = now
-        changes.append(Change(other.id or 0, other.kind, "refresh", previous, other.status,
-                              "playbook"))
+        changes.append(
+            Change(other.id or 0, other.kind, "refresh", previous, other.status, "playbook")
+        )
     _record(session, incident, changes, now)
     _update_incident_status(session, incident, steps, by=by, now=now)
     return changes
 
 
-def _complete(step: Step, by_id: dict[int | None, Step], *, by: str, now: datetime,
-              note: str | None, outcome: str | None) -> list[Change]:
+def _complete(
+    step: Step,
+    by_id: dict[int | None, Step],
+    *,
+    by: str,
+    now: datetime,
+    note: str | None,
+    outcome: str | None,
+) -> list[Change]:
     if step.status in CLOSED:
         raise Conflict(f"step {step.id} ({step.kind}) is already {step.status}", field="action")
     waiting = open_prerequisites(step, by_id)  # type: ignore[arg-type]
@@ -132,11 +164,13 @@ def _complete(step: Step, by_id: dict[int | None, Step], *, by: str, now: dateti
     followers = [s for s in by_id.values() if s.applies_if]
     if step.kind == "verify_facts":
         if outcome is None and followers:
-            raise InvalidInput("verifying the facts needs an `outcome`: " + ", ".join(OUTCOMES),
-                               field="outcome")
+            raise InvalidInput(
+                "verifying the facts needs an `outcome`: " + ", ".join(OUTCOMES), field="outcome"
+            )
         if outcome is not None and outcome not in OUTCOMES:
-            raise InvalidInput(f"`{outcome}` is not an outcome; use one of "
-                               + ", ".join(OUTCOMES), field="outcome")
+            raise InvalidInput(
+                f"`{outcome}` is not an outcome; use one of " + ", ".join(OUTCOMES), field="outcome"
+            )
     elif outcome is not None:
         raise InvalidInput("only `verify_facts` takes an outcome", field="outcome")
     _set(step, "done", now)
@@ -158,16 +192,19 @@ def _apply_outcome(outcome: str, followers: list[Step], now: datetime) -> list[C
         reason = f"verification concluded {outcome.replace('_', ' ')}; {other.kind} does not apply"
         _set(other, "skipped", now)
         other.detail = {**other.detail, "skipped_reason": reason, "skipped_by_outcome": outcome}
-        changes.append(Change(other.id or 0, other.kind, "skip", before, "skipped", "playbook",
-                              reason))
+        changes.append(
+            Change(other.id or 0, other.kind, "skip", before, "skipped", "playbook", reason)
+        )
     return changes
 
 
-def _reopen(step: Step, steps: list[Step], *, by: str, now: datetime,
-            note: str | None) -> list[Change]:
+def _reopen(
+    step: Step, steps: list[Step], *, by: str, now: datetime, note: str | None
+) -> list[Change]:
     if step.status not in CLOSED:
-        raise Conflict(f"step {step.id} ({step.kind}) is {step.status}, not done or skipped",
-                       field="action")
+        raise Conflict(
+            f"step {step.id} ({step.kind}) is {step.status}, not done or skipped", field="action"
+        )
     before = step.status
     _set(step, "pending", now)
     changes = [Change(step.id or 0, step.kind, "reopen", before, "pending", by, note)]
@@ -177,30 +214,60 @@ def _reopen(step: Step, steps: list[Step], *, by: str, now: datetime,
         for other in steps:
             if other.detail.get("skipped_by_outcome") == outcome and other.status == "skipped":
                 _set(other, "pending", now)
-                other.detail = {k: v for k, v in other.detail.items()
-                                if k not in ("skipped_reason", "skipped_by_outcome")}
-                changes.append(Change(other.id or 0, other.kind, "reopen", "skipped", "pending",
-                                      "playbook", "verification reopened"))
+                other.detail = {
+                    k: v
+                    for k, v in other.detail.items()
+                    if k not in ("skipped_reason", "skipped_by_outcome")
+                }
+                changes.append(
+                    Change(
+                        other.id or 0,
+                        other.kind,
+                        "reopen",
+                        "skipped",
+                        "pending",
+                        "playbook",
+                        "verification reopened",
+                    )
+                )
     return changes
 
 
 def _record(session: Session, incident: Incident, changes: list[Change], now: datetime) -> None:
     for change in changes:
-        session.add(AuditEntry(incident_id=incident.id, step_id=change.step_id, actor=change.actor,
-                               action=change.action, from_state=change.from_state,
-                               to_state=change.to_state, note=change.note, data={},
-                               rules_version=incident.rules_version, at=now))
+        session.add(
+            AuditEntry(
+                incident_id=incident.id or 0,
+                step_id=change.step_id,
+                actor=change.actor,
+                action=change.action,
+                from_state=change.from_state,
+                to_state=change.to_state,
+                note=change.note,
+                data={},
+                rules_version=incident.rules_version,
+                at=now,
+            )
+        )
     incident.version += 1
     incident.updated_at = now
 
 
-def _update_incident_status(session: Session, incident: Incident, steps: list[Step], *, by: str,
-                            now: datetime) -> None:
+def _update_incident_status(
+    session: Session, incident: Incident, steps: list[Step], *, by: str, now: datetime
+) -> None:
     finished = all(s.status in CLOSED for s in steps)
     wanted = "resolved" if finished else "open"
     if incident.status == wanted:
         return
-    audit(session, incident, actor=by, action="status", at=now, from_state=incident.status,
-          to_state=wanted)
+    audit(
+        session,
+        incident,
+        actor=by,
+        action="status",
+        at=now,
+        from_state=incident.status,
+        to_state=wanted,
+    )
     incident.status = wanted
     incident.resolved_at = now if finished else None

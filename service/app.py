@@ -18,8 +18,9 @@ from service.routes import events, health, incidents, rules, slack
 log = logging.getLogger("playbook.service")
 
 
-def create_app(runtime: Runtime | None = None, *, settings: Settings | None = None,
-               workers: bool = True) -> FastAPI:
+def create_app(
+    runtime: Runtime | None = None, *, settings: Settings | None = None, workers: bool = True
+) -> FastAPI:
     """An app over `runtime` (tests) or over one built from settings at start-up."""
     settings = runtime.settings if runtime else (settings or get_settings())
 
@@ -38,8 +39,12 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
             if own:
                 app.state.runtime.close()
 
-    app = FastAPI(title="playbook", version=__version__, lifespan=lifespan,
-                  description="Crisis-response playbook engine: events in, workflows out.")
+    app = FastAPI(
+        title="playbook",
+        version=__version__,
+        lifespan=lifespan,
+        description="Crisis-response playbook engine: events in, workflows out.",
+    )
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)

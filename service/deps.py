@@ -58,8 +58,11 @@ def require_api_key(request: Request, runtime: RuntimeDep) -> None:
     if not keys:
         client = request.client.host if request.client else None
         if not is_loopback(client):
-            raise Forbidden("no API keys are configured (PLAYBOOK_API_KEYS): /v1 is open to "
-                            "loopback clients only", field="Authorization")
+            raise Forbidden(
+                "no API keys are configured (PLAYBOOK_API_KEYS): /v1 is open to "
+                "loopback clients only",
+                field="Authorization",
+            )
         return
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -45,8 +45,9 @@ def describe(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
-def problem(status: int, code: str, message: str, field: str | None = None,
-            **extra: Any) -> JSONResponse:
+def problem(
+    status: int, code: str, message: str, field: str | None = None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {"error": code, "message": message}
     if field is not None:
         body["field"] = field
@@ -63,16 +64,17 @@ def validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_response(list(exc.errors()))
+        return validation_response([dict(e) for e in exc.errors()])
 
     @app.exception_handler(ValidationError)
     async def _model_invalid(_: Request, exc: ValidationError) -> JSONResponse:
-        return validation_response(list(exc.errors()))
+        return validation_response([dict(e) for e in exc.errors()])
 
     @app.exception_handler(RulesInvalid)
     async def _rules_invalid(_: Request, exc: RulesInvalid) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.message, "rules",
-                       problems=[p.as_dict() for p in exc.problems])
+        return problem(
+            exc.status, exc.code, exc.message, "rules", problems=[p.as_dict() for p in exc.problems]
+        )
 
     @app.exception_handler(PlaybookError)
     async def _domain(_: Request, exc: PlaybookError) -> JSONResponse:
@@ -82,8 +84,9 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         content = {"error": "http_error", "message": message}
-        return JSONResponse(status_code=exc.status_code, content=content,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            status_code=exc.status_code, content=content, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

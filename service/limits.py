@@ -42,14 +42,23 @@ class BodyLimit:
         await self.app(scope, _replay([body], then=receive), send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({
-            "error": "too_large",
-            "message": f"the body is over {self.max_bytes} bytes",
-            "field": "body",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "error": "too_large",
+                "message": f"the body is over {self.max_bytes} bytes",
+                "field": "body",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

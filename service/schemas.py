@@ -26,11 +26,18 @@ class StepOut(BaseModel):
 
     @classmethod
     def of(cls, step: Step) -> StepOut:
-        return cls(id=step.id or 0, kind=step.kind, title=step.title, status=step.status,
-                   owner=step.owner, assignee=step.assignee,
-                   due_at=as_utc(step.due_at) if step.due_at else None,
-                   depends_on=list(step.depends_on), detail=dict(step.detail),
-                   version=step.version)
+        return cls(
+            id=step.id or 0,
+            kind=step.kind,
+            title=step.title,
+            status=step.status,
+            owner=step.owner,
+            assignee=step.assignee,
+            due_at=as_utc(step.due_at) if step.due_at else None,
+            depends_on=list(step.depends_on),
+            detail=dict(step.detail),
+            version=step.version,
+        )
 
 
 class IngestOut(BaseModel):
@@ -46,12 +53,17 @@ class IngestOut(BaseModel):
 
     @classmethod
     def of(cls, result: IngestResult) -> IngestOut:
-        return cls(event_id=result.event_id, duplicate=result.duplicate,
-                   incident_id=result.incident_id, incident_created=result.incident_created,
-                   category=result.category, severity=result.severity,
-                   matched_rules=result.matched_rules,
-                   steps=[StepOut.of(s) for s in result.steps],
-                   grouped_because=result.grouped_because)
+        return cls(
+            event_id=result.event_id,
+            duplicate=result.duplicate,
+            incident_id=result.incident_id,
+            incident_created=result.incident_created,
+            category=result.category,
+            severity=result.severity,
+            matched_rules=result.matched_rules,
+            steps=[StepOut.of(s) for s in result.steps],
+            grouped_because=result.grouped_because,
+        )
 
 
 class BatchItemOut(BaseModel):
@@ -81,9 +93,16 @@ class EventOut(BaseModel):
 
     @classmethod
     def of(cls, event: Event, text: str) -> EventOut:
-        return cls(id=event.external_id, source=event.source, text=text,
-                   author=event.author_handle, followers=event.followers, url=event.url,
-                   category=event.category, received_at=as_utc(event.received_at))
+        return cls(
+            id=event.external_id,
+            source=event.source,
+            text=text,
+            author=event.author_handle,
+            followers=event.followers,
+            url=event.url,
+            category=event.category,
+            received_at=as_utc(event.received_at),
+        )
 
 
 class IncidentOut(BaseModel):
@@ -102,12 +121,20 @@ class IncidentOut(BaseModel):
 
     @classmethod
     def of(cls, incident: Incident, steps: list[Step], events: list[EventOut]) -> IncidentOut:
-        return cls(id=incident.id or 0, title=incident.title, category=incident.category,
-                   severity=incident.severity, status=incident.status,
-                   event_count=incident.event_count, rules_version=incident.rules_version,
-                   channel=incident.channel, created_at=as_utc(incident.created_at),
-                   updated_at=as_utc(incident.updated_at),
-                   steps=[StepOut.of(s) for s in steps], events=events)
+        return cls(
+            id=incident.id or 0,
+            title=incident.title,
+            category=incident.category,
+            severity=incident.severity,
+            status=incident.status,
+            event_count=incident.event_count,
+            rules_version=incident.rules_version,
+            channel=incident.channel,
+            created_at=as_utc(incident.created_at),
+            updated_at=as_utc(incident.updated_at),
+            steps=[StepOut.of(s) for s in steps],
+            events=events,
+        )
 
 
 class StepActionIn(BaseModel):

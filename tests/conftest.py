@@ -76,9 +76,15 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(db_engine: Engine) -> Settings:
-    return Settings(database_url=str(db_engine.url.render_as_string(hide_password=False)),
-                    rules_file=RULES, api_keys="", slack_bot_token=None,
-                    slack_signing_secret=None, rules_backend="auto", watch_rules=False)
+    return Settings(
+        database_url=str(db_engine.url.render_as_string(hide_password=False)),
+        rules_file=RULES,
+        api_keys="",
+        slack_bot_token=None,
+        slack_signing_secret=None,
+        rules_backend="auto",
+        watch_rules=False,
+    )
 
 
 @pytest.fixture
@@ -87,8 +93,9 @@ def sink() -> ConsoleSink:
 
 
 @pytest.fixture
-def runtime(settings: Settings, clock: FakeClock, sink: ConsoleSink,
-            db_engine: Engine) -> Iterator[Runtime]:
+def runtime(
+    settings: Settings, clock: FakeClock, sink: ConsoleSink, db_engine: Engine
+) -> Iterator[Runtime]:
     built = Runtime.build(settings, clock=clock, sink=sink, engine=db_engine)
     yield built
     built.rules.close()

@@ -15,8 +15,10 @@ from pathlib import Path
 def _bin_dir() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
     if not found:
-        raise RuntimeError("PostgreSQL server binaries not found: run `make postgres` "
-                           "(installs Debian's postgresql) or set PLAYBOOK_TEST_POSTGRES_URL")
+        raise RuntimeError(
+            "PostgreSQL server binaries not found: run `make postgres` "
+            "(installs Debian's postgresql) or set PLAYBOOK_TEST_POSTGRES_URL"
+        )
     return Path(found[0]).parent
 
 
@@ -37,8 +39,12 @@ class Cluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
-        subprocess.run([str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate",
-                        "stop"], capture_output=True, check=False, **_as_postgres())
+        subprocess.run(
+            [str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+            **_as_postgres(),
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -67,14 +73,45 @@ def start() -> Cluster:
 
         user = pwd.getpwnam("postgres")
         os.chown(root, user.pw_uid, user.pw_gid)
-    subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True,
-                   **_as_postgres())
+    subprocess.run(
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+        **_as_postgres(),
+    )
     port = _free_port()
-    options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
-               "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-               "-c max_connections=200")
-    subprocess.run([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                    str(root / "log"), "-w", "-t", "60", "start"], check=True,
-                   capture_output=True, **_as_postgres())
+    options = (
+        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        "-c max_connections=200"
+    )
+    subprocess.run(
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        **_as_postgres(),
+    )
     return Cluster(root, port, bin_dir)

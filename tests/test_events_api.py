@@ -18,8 +18,13 @@ def event(**overrides: Any) -> dict[str, Any]:
         "lang": "ko",
         "url": "https://twitter.com/someone/status/1790000000000000001",
         "created_at": "2026-11-22T10:00:00Z",
-        "author": {"id": "42", "handle": "someone", "name": "Some One", "followers": 1200,
-                   "verified": False},
+        "author": {
+            "id": "42",
+            "handle": "someone",
+            "name": "Some One",
+            "followers": 1200,
+            "verified": False,
+        },
         "mentions": ["hanbit_telecom"],
         "metrics": {"reposts": 10, "replies": 3, "likes": 40, "quotes": 1},
     }
@@ -67,8 +72,9 @@ def test_same_id_from_another_source_is_a_new_event(client: TestClient) -> None:
 
 
 def test_unrelated_chatter_is_ignored_but_stored(client: TestClient, runtime: Runtime) -> None:
-    body = client.post("/v1/events", json=event(id="x1", text="오늘 점심은 김치찌개 😋",
-                                                mentions=[])).json()
+    body = client.post(
+        "/v1/events", json=event(id="x1", text="오늘 점심은 김치찌개 😋", mentions=[])
+    ).json()
     assert body["incident_id"] is None
     assert body["category"] == "other"
     assert body["steps"] == []
@@ -98,8 +104,9 @@ def test_numeric_id_is_refused_not_silently_rounded(client: TestClient) -> None:
 
 
 def test_non_json_body(client: TestClient) -> None:
-    answer = client.post("/v1/events", content=b"{not json",
-                         headers={"content-type": "application/json"})
+    answer = client.post(
+        "/v1/events", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert answer.status_code == 422
     assert answer.json()["field"] == "body"
     assert answer.json()["message"] == "the body is not valid JSON"
@@ -107,8 +114,11 @@ def test_non_json_body(client: TestClient) -> None:
 
 def test_body_over_one_mebibyte_is_413(client: TestClient) -> None:
     huge = event(text="가" * 2_000_000)
-    answer = client.post("/v1/events", content=json.dumps(huge).encode(),
-                         headers={"content-type": "application/json"})
+    answer = client.post(
+        "/v1/events",
+        content=json.dumps(huge).encode(),
+        headers={"content-type": "application/json"},
+    )
     assert answer.status_code == 413
     assert answer.json()["error"] == "too_large"
     assert client.get("/v1/incidents").json() == []
@@ -116,8 +126,7 @@ def test_body_over_one_mebibyte_is_413(client: TestClient) -> None:
 
 def test_body_over_limit_without_content_length_is_413(client: TestClient) -> None:
     chunks = (b"x" * 65536 for _ in range(20))
-    answer = client.post("/v1/events", content=chunks,
-                         headers={"content-type": "application/json"})
+    answer = client.post("/v1/events", content=chunks, headers={"content-type": "application/json"})
     assert answer.status_code == 413
 
 
@@ -128,9 +137,14 @@ def test_text_over_limit_is_422_naming_text(client: TestClient) -> None:
 
 
 def test_emoji_and_wrong_declared_language(client: TestClient) -> None:
-    body = client.post("/v1/events", json=event(
-        id="e1", lang="en", text="@hanbit_care 인터넷 또 먹통 😡😡🔥 진짜 최악",
-    )).json()
+    body = client.post(
+        "/v1/events",
+        json=event(
+            id="e1",
+            lang="en",
+            text="@hanbit_care 인터넷 또 먹통 😡😡🔥 진짜 최악",
+        ),
+    ).json()
     assert body["category"] == "complaint"
     steps = {s["kind"]: s for s in body["steps"]}
     # The draft follows the detected language, not the wrong declared one.
@@ -149,13 +163,21 @@ def test_batch_keeps_good_events_when_one_is_bad(client: TestClient) -> None:
     body = answer.json()
     assert body["accepted"] == 2 and body["failed"] == 1
     bad = body["results"][1]
-    assert bad == {"index": 1, "ok": False, "result": None, "error": "invalid",
-                   "message": "`text` is required", "field": "text"}
+    assert bad == {
+        "index": 1,
+        "ok": False,
+        "result": None,
+        "error": "invalid",
+        "message": "`text` is required",
+        "field": "text",
+    }
     assert body["results"][0]["result"]["incident_created"] is True
 
 
 def test_batch_over_1000_is_refused(client: TestClient) -> None:
-    answer = client.post("/v1/events/batch", json={"events": [event(id=str(i)) for i in range(1001)]})
+    answer = client.post(
+        "/v1/events/batch", json={"events": [event(id=str(i)) for i in range(1001)]}
+    )
     assert answer.status_code == 422
     assert answer.json()["field"] == "events"
 
@@ -163,18 +185,43 @@ def test_batch_over_1000_is_refused(client: TestClient) -> None:
 def test_x_v2_body(client: TestClient) -> None:
     body = {
         "data": [
-            {"id": "2001", "text": "@hanbit_telecom 인터넷 속도 너무 느려요 최악", "author_id": "u1",
-             "created_at": "2026-11-22T10:00:00.000Z", "lang": "ko",
-             "public_metrics": {"retweet_count": 150, "reply_count": 2, "like_count": 9,
-                                "quote_count": 3},
-             "entities": {"mentions": [{"username": "hanbit_telecom", "start": 0, "end": 15}]}},
-            {"id": "2002", "text": "RT @angry: @hanbit_telecom 인터넷 속도 너무 느려요 최악",
-             "author_id": "u2", "referenced_tweets": [{"type": "retweeted", "id": "2001"}]},
+            {
+                "id": "2001",
+                "text": "@hanbit_telecom 인터넷 속도 너무 느려요 최악",
+                "author_id": "u1",
+                "created_at": "2026-11-22T10:00:00.000Z",
+                "lang": "ko",
+                "public_metrics": {
+                    "retweet_count": 150,
+                    "reply_count": 2,
+                    "like_count": 9,
+                    "quote_count": 3,
+                },
+                "entities": {"mentions": [{"username": "hanbit_telecom", "start": 0, "end": 15}]},
+            },
+            {
+                "id": "2002",
+                "text": "RT @angry: @hanbit_telecom 인터넷 속도 너무 느려요 최악",
+                "author_id": "u2",
+                "referenced_tweets": [{"type": "retweeted", "id": "2001"}],
+            },
         ],
-        "includes": {"users": [
-            {"id": "u1", "username": "angry", "name": "A", "public_metrics": {"followers_count": 12000}},
-            {"id": "u2", "username": "fan", "name": "F", "public_metrics": {"followers_count": 3}},
-        ]},
+        "includes": {
+            "users": [
+                {
+                    "id": "u1",
+                    "username": "angry",
+                    "name": "A",
+                    "public_metrics": {"followers_count": 12000},
+                },
+                {
+                    "id": "u2",
+                    "username": "fan",
+                    "name": "F",
+                    "public_metrics": {"followers_count": 3},
+                },
+            ]
+        },
     }
     answer = client.post("/v1/events/x", json=body)
     assert answer.status_code == 200, answer.text

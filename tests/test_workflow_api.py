@@ -46,8 +46,14 @@ def test_full_flow_at_fault(client: TestClient, runtime: Runtime, sink: ConsoleS
     missing = act(client, incident, steps["verify_facts"]["id"], action="complete")
     assert missing.status_code == 422 and missing.json()["field"] == "outcome"
 
-    done = act(client, incident, steps["verify_facts"]["id"], action="complete",
-               outcome="at_fault", note="billing confirmed a double charge")
+    done = act(
+        client,
+        incident,
+        steps["verify_facts"]["id"],
+        action="complete",
+        outcome="at_fault",
+        note="billing confirmed a double charge",
+    )
     assert done.status_code == 200, done.text
     after = {s["kind"]: s for s in done.json()["incident"]["steps"]}
     assert after["verify_facts"]["detail"]["outcome"] == "at_fault"
@@ -57,8 +63,11 @@ def test_full_flow_at_fault(client: TestClient, runtime: Runtime, sink: ConsoleS
 
     for kind in ("acknowledge", "apologise"):
         assert act(client, incident, after[kind]["id"], action="complete").status_code == 200
-    remaining = [s for s in client.get(f"/v1/incidents/{incident}").json()["steps"]
-                 if s["status"] not in ("done", "skipped")]
+    remaining = [
+        s
+        for s in client.get(f"/v1/incidents/{incident}").json()["steps"]
+        if s["status"] not in ("done", "skipped")
+    ]
     for step in remaining:
         assert act(client, incident, step["id"], action="complete").status_code == 200
     final = client.get(f"/v1/incidents/{incident}").json()
@@ -71,8 +80,11 @@ def test_full_flow_at_fault(client: TestClient, runtime: Runtime, sink: ConsoleS
     assert any(v.startswith("reply") for v in verbs)
 
     with Session(runtime.engine) as session:
-        trail = session.exec(select(AuditEntry).where(AuditEntry.incident_id == incident)
-                             .order_by(col(AuditEntry.id))).all()
+        trail = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.incident_id == incident)
+            .order_by(col(AuditEntry.id))
+        ).all()
     actions = [(a.actor, a.action, a.from_state, a.to_state) for a in trail]
     assert actions[0] == ("playbook", "created", None, "open")
     assert ("jimin", "complete", "active", "done") in actions
@@ -84,8 +96,9 @@ def test_full_flow_at_fault(client: TestClient, runtime: Runtime, sink: ConsoleS
 def test_not_at_fault_skips_the_apology(client: TestClient) -> None:
     incident, steps = open_incident(client)
     act(client, incident, steps["triage"]["id"], action="complete")
-    done = act(client, incident, steps["verify_facts"]["id"], action="complete",
-               outcome="not_at_fault")
+    done = act(
+        client, incident, steps["verify_facts"]["id"], action="complete", outcome="not_at_fault"
+    )
     after = {s["kind"]: s for s in done.json()["incident"]["steps"]}
     assert after["apologise"]["status"] == "skipped"
     assert after["promise_follow_up"]["status"] == "skipped"
@@ -95,8 +108,9 @@ def test_reopening_verification_restores_skipped_steps(client: TestClient) -> No
     incident, steps = open_incident(client)
     act(client, incident, steps["triage"]["id"], action="complete")
     act(client, incident, steps["verify_facts"]["id"], action="complete", outcome="not_at_fault")
-    reopened = act(client, incident, steps["verify_facts"]["id"], action="reopen",
-                   note="new evidence")
+    reopened = act(
+        client, incident, steps["verify_facts"]["id"], action="reopen", note="new evidence"
+    )
     assert reopened.status_code == 200
     after = {s["kind"]: s for s in reopened.json()["incident"]["steps"]}
     assert after["verify_facts"]["status"] == "active"
@@ -116,8 +130,9 @@ def test_skip_needs_a_reason_and_done_steps_cannot_be_skipped(client: TestClient
 def test_assign_and_stale_version(client: TestClient) -> None:
     incident, steps = open_incident(client)
     triage = steps["triage"]
-    assigned = act(client, incident, triage["id"], action="assign", assignee="U123",
-                   version=triage["version"])
+    assigned = act(
+        client, incident, triage["id"], action="assign", assignee="U123", version=triage["version"]
+    )
     assert assigned.status_code == 200
     stale = act(client, incident, triage["id"], action="complete", version=triage["version"])
     assert stale.status_code == 409

@@ -37,8 +37,9 @@ def step_view(step: Step) -> StepView:
     )
 
 
-def card_view(session: Session, incident: Incident, now: datetime,
-              channel_limit: int = CHANNEL_LIMIT_DEFAULT) -> CardView:
+def card_view(
+    session: Session, incident: Incident, now: datetime, channel_limit: int = CHANNEL_LIMIT_DEFAULT
+) -> CardView:
     summary = incident.summary or {}
     stats = incident_stats(session, incident, now)
     escalation = f"storm level {incident.storm_level}" if incident.storm_level else None

@@ -57,9 +57,15 @@ class SlackSink:
     """Posts and updates cards with slack-sdk's WebClient (429 Retry-After honoured)."""
 
     def __init__(self, token: str, base_url: str, timeout: int = 10) -> None:
-        self.client = WebClient(token=token, base_url=base_url, timeout=timeout,
-                                retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1),
-                                                RateLimitErrorRetryHandler(max_retry_count=2)])
+        self.client = WebClient(
+            token=token,
+            base_url=base_url,
+            timeout=timeout,
+            retry_handlers=[
+                ConnectionErrorRetryHandler(max_retry_count=1),
+                RateLimitErrorRetryHandler(max_retry_count=2),
+            ],
+        )
 
     def post(self, channel: str, message: dict[str, Any]) -> tuple[str, str]:
         answer = self.client.chat_postMessage(channel=channel, **message)

@@ -15,8 +15,11 @@ HEADER_CHARS = 150
 FALLBACK_CHARS = 3000
 SEVERITY_ICON = {"low": "⚪", "medium": "🟡", "high": "🟠", "critical": "🔴"}
 STATUS_ICON = {"pending": "⏳", "active": "▶️", "done": "✅", "skipped": "⏭️", "blocked": "⛔"}
-OUTCOME_LABELS = {"at_fault": "At fault", "not_at_fault": "Not at fault",
-                  "needs_investigation": "Needs investigation"}
+OUTCOME_LABELS = {
+    "at_fault": "At fault",
+    "not_at_fault": "Not at fault",
+    "needs_investigation": "Needs investigation",
+}
 
 
 def escape(text: str) -> str:
@@ -48,19 +51,28 @@ def mention(owner: str | None) -> str:
 
 
 def _section(text: str, block_id: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "block_id": block_id,
-                             "text": {"type": "mrkdwn", "text": truncate(text, SECTION_CHARS)}}
+    block: dict[str, Any] = {
+        "type": "section",
+        "block_id": block_id,
+        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_CHARS)},
+    }
     if accessory:
         block["accessory"] = accessory
     return block
 
 
-def _button(text: str, action: str, view: CardView, step: StepView,
-            style: str | None = None) -> dict[str, Any]:
-    value = json.dumps({"i": view.incident_id, "s": step.id, "v": step.version},
-                       separators=(",", ":"))
-    button: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text},
-                              "action_id": f"step:{step.id}:{action}", "value": value}
+def _button(
+    text: str, action: str, view: CardView, step: StepView, style: str | None = None
+) -> dict[str, Any]:
+    value = json.dumps(
+        {"i": view.incident_id, "s": step.id, "v": step.version}, separators=(",", ":")
+    )
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": f"step:{step.id}:{action}",
+        "value": value,
+    }
     if style:
         button["style"] = style
     return button
@@ -68,13 +80,17 @@ def _button(text: str, action: str, view: CardView, step: StepView,
 
 def _buttons(view: CardView, step: StepView) -> list[dict[str, Any]]:
     if step.kind == "verify_facts":
-        buttons = [_button(label, f"outcome_{key}", view, step,
-                           "danger" if key == "at_fault" else None)
-                   for key, label in OUTCOME_LABELS.items()]
+        buttons = [
+            _button(label, f"outcome_{key}", view, step, "danger" if key == "at_fault" else None)
+            for key, label in OUTCOME_LABELS.items()
+        ]
     else:
         buttons = [_button("Done", "complete", view, step, "primary")]
-    buttons += [_button("Skip", "skip", view, step), _button("Assign to me", "assign", view, step),
-                _button("Escalate", "escalate", view, step)]
+    buttons += [
+        _button("Skip", "skip", view, step),
+        _button("Assign to me", "assign", view, step),
+        _button("Escalate", "escalate", view, step),
+    ]
     if step.draft:
         buttons.append(_button("Edit draft", "edit_draft", view, step))
     return buttons
@@ -90,8 +106,10 @@ def _due(step: StepView, now: datetime) -> str:
 
 def _step_text(step: StepView, now: datetime) -> str:
     who = mention(step.assignee if step.assignee else step.owner)
-    lines = [f"{STATUS_ICON.get(step.status, '•')} *{escape(step.title)}* `{step.kind}`",
-             f"{step.status} · {who}{_due(step, now)}"]
+    lines = [
+        f"{STATUS_ICON.get(step.status, '•')} *{escape(step.title)}* `{step.kind}`",
+        f"{step.status} · {who}{_due(step, now)}",
+    ]
     if step.outcome:
         lines.append(f"Outcome: *{OUTCOME_LABELS.get(step.outcome, step.outcome)}*")
     if step.note:
@@ -106,12 +124,18 @@ def _step_text(step: StepView, now: datetime) -> str:
 def _header(view: CardView) -> list[dict[str, Any]]:
     nonce = f"{view.incident_id}.{int(view.updated_at.timestamp() * 1000)}"
     icon = SEVERITY_ICON.get(view.severity, "")
-    title = truncate(f"{icon} {view.severity.upper()} {view.category} · #{view.incident_id}",
-                     HEADER_CHARS)
+    title = truncate(
+        f"{icon} {view.severity.upper()} {view.category} · #{view.incident_id}", HEADER_CHARS
+    )
     author = escape(f"@{view.author_handle}") if view.author_handle else "someone"
-    followers = f" ({view.author_followers:,} followers)" if view.author_followers is not None else ""
-    link = f" · <{view.post_url}|view post>" if view.post_url and view.post_url.startswith(
-        "https://") else ""
+    followers = (
+        f" ({view.author_followers:,} followers)" if view.author_followers is not None else ""
+    )
+    link = (
+        f" · <{view.post_url}|view post>"
+        if view.post_url and view.post_url.startswith("https://")
+        else ""
+    )
     numbers = f"{view.event_count} event{'s' if view.event_count != 1 else ''}"
     if view.velocity_10m is not None:
         numbers += f" · {view.velocity_10m:g}/min over 10 min"
@@ -119,12 +143,17 @@ def _header(view: CardView) -> list[dict[str, Any]]:
     if view.escalation:
         context.append(f"🚨 {escape(view.escalation)}")
     return [
-        {"type": "header", "block_id": f"h.{nonce}",
-         "text": {"type": "plain_text", "text": title}},
-        _section(f"*{escape(truncate(view.title, 200))}*\n{author}{followers}{link}\n>"
-                 + escape(truncate(view.excerpt, 1500)).replace("\n", "\n>"), f"p.{nonce}"),
-        {"type": "context", "block_id": f"c.{nonce}",
-         "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]},
+        {"type": "header", "block_id": f"h.{nonce}", "text": {"type": "plain_text", "text": title}},
+        _section(
+            f"*{escape(truncate(view.title, 200))}*\n{author}{followers}{link}\n>"
+            + escape(truncate(view.excerpt, 1500)).replace("\n", "\n>"),
+            f"p.{nonce}",
+        ),
+        {
+            "type": "context",
+            "block_id": f"c.{nonce}",
+            "elements": [{"type": "mrkdwn", "text": " · ".join(context)}],
+        },
         {"type": "divider", "block_id": f"d.{nonce}"},
     ]
 
@@ -147,26 +176,46 @@ def build_card(view: CardView, now: datetime) -> dict[str, Any]:
         cost = 2 if step.can_act else 1
         if room < cost:
             left = len(shown) - shown.index(step)
-            blocks.append(_section(f"…and {left} more steps: see `/playbook show "
-                                   f"{view.incident_id}`", f"more.{nonce}"))
+            blocks.append(
+                _section(
+                    f"…and {left} more steps: see `/playbook show {view.incident_id}`",
+                    f"more.{nonce}",
+                )
+            )
             break
         blocks.append(_section(_step_text(step, now), f"s{step.id}.{step.version}.{nonce}"))
         if step.can_act:
-            blocks.append({"type": "actions", "block_id": f"a{step.id}.{step.version}.{nonce}",
-                           "elements": _buttons(view, step)})
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"a{step.id}.{step.version}.{nonce}",
+                    "elements": _buttons(view, step),
+                }
+            )
         room -= cost
-    text = truncate(f"{view.severity.upper()} {view.category} #{view.incident_id}: "
-                    f"{escape(view.title)}", FALLBACK_CHARS)
+    text = truncate(
+        f"{view.severity.upper()} {view.category} #{view.incident_id}: {escape(view.title)}",
+        FALLBACK_CHARS,
+    )
     return {"text": text, "blocks": blocks}
 
 
-def build_thread_reply(actor: str, action: str, step: StepView, at: datetime,
-                       note: str | None) -> dict[str, Any]:
+def build_thread_reply(
+    actor: str, action: str, step: StepView, at: datetime, note: str | None
+) -> dict[str, Any]:
     """One line in the card's thread: who did what, when."""
     who = mention(f"user:{actor}") if actor.startswith("U") and actor.isalnum() else escape(actor)
-    verb = {"complete": "completed", "skip": "skipped", "reopen": "reopened",
-            "assign": "assigned", "refresh": "moved", "escalate": "escalated"}.get(action, action)
-    text = f"{who} {verb} *{escape(step.title)}* (`{step.kind}`, now {step.status}) at {at:%H:%M} UTC"
+    verb = {
+        "complete": "completed",
+        "skip": "skipped",
+        "reopen": "reopened",
+        "assign": "assigned",
+        "refresh": "moved",
+        "escalate": "escalated",
+    }.get(action, action)
+    text = (
+        f"{who} {verb} *{escape(step.title)}* (`{step.kind}`, now {step.status}) at {at:%H:%M} UTC"
+    )
     if note:
         text += f": _{escape(truncate(note, 500))}_"
     return {"text": truncate(text, FALLBACK_CHARS)}

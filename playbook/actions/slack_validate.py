@@ -39,8 +39,10 @@ def _check_blocks(blocks: list[dict[str, Any]], limit: int) -> list[str]:
                 parsed.to_dict()  # runs slack_sdk's own validation
         except Exception as exc:  # noqa: BLE001 - every violation is reported, not raised one by one
             problems.append(f"block {index}: {exc}")
-    for name, ids in (("action_id", _action_ids(blocks)),
-                      ("block_id", [b["block_id"] for b in blocks if "block_id" in b])):
+    for name, ids in (
+        ("action_id", _action_ids(blocks)),
+        ("block_id", [b["block_id"] for b in blocks if "block_id" in b]),
+    ):
         dupes = [i for i, n in Counter(ids).items() if n > 1]
         if dupes:
             problems.append(f"duplicate {name}s: {dupes[:5]}")

@@ -36,7 +36,16 @@ MAX_MATCH_CHARS = 20_000  # regexes see at most this much text: bounded work per
 _OPERATORS_FOR: dict[str, set[str]] = {
     "text": {"contains_any", "matches", "equals", "exists"},
     "string": {"equals", "in", "contains_any", "matches", "exists"},
-    "number": {"equals", "in", "greater_than", "less_than", "at_least", "at_most", "between", "exists"},
+    "number": {
+        "equals",
+        "in",
+        "greater_than",
+        "less_than",
+        "at_least",
+        "at_most",
+        "between",
+        "exists",
+    },
     "bool": {"equals", "exists"},
     "list": {"contains_any", "equals", "in", "exists"},
     "time": {"in_schedule", "exists"},
@@ -73,11 +82,19 @@ class _Context:
     lists: dict[str, KeywordSet] = field(default_factory=dict)
     derived_cache: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
-    def problem(self, path: tuple[Any, ...], message: str, *, rule: str | None = None,
-                suggestion: str | None = None, key: bool = False) -> None:
+    def problem(
+        self,
+        path: tuple[Any, ...],
+        message: str,
+        *,
+        rule: str | None = None,
+        suggestion: str | None = None,
+        key: bool = False,
+    ) -> None:
         self.problems.append(
-            self.source.located.problem(path, message, rule=rule, suggestion=suggestion,
-                                        prefer_key=key)
+            self.source.located.problem(
+                path, message, rule=rule, suggestion=suggestion, prefer_key=key
+            )
         )
 
     def derive(self, key: tuple[Any, ...], predicate: Predicate) -> c.Cmp:
@@ -115,8 +132,14 @@ def compile_source(source: Source) -> Compiled:
         raise RulesInvalid(_unique(ctx.problems))
     engine_facts = set().union(*(c.facts_used(r.cond) for r in rules)) if rules else set()
     derived = {d.name for d in ctx.derivations}
-    return Compiled(rules, ctx.derivations, ctx.leaves, engine_facts - derived, ctx.lists,
-                    dict(model.conditions))
+    return Compiled(
+        rules,
+        ctx.derivations,
+        ctx.leaves,
+        engine_facts - derived,
+        ctx.lists,
+        dict(model.conditions),
+    )
 
 
 def _unique(problems: list[RuleProblem]) -> list[RuleProblem]:
@@ -131,16 +154,20 @@ def _unique(problems: list[RuleProblem]) -> list[RuleProblem]:
 
 def _compile_lists(ctx: _Context, model: RulesFile) -> None:
     for name, spec in model.lists.items():
-        ctx.lists[name] = KeywordSet(spec.terms, word_boundary=spec.word_boundary,
-                                     compact=spec.compact)
+        ctx.lists[name] = KeywordSet(
+            spec.terms, word_boundary=spec.word_boundary, compact=spec.compact
+        )
 
 
 def _check_references(ctx: _Context, model: RulesFile) -> None:
     seen: dict[str, int] = {}
     for index, rule in enumerate(model.rules):
         if rule.id in seen:
-            ctx.problem(("rules", index, "id"), f"rule id `{rule.id}` is used twice "
-                        f"(also rule number {seen[rule.id] + 1})", rule=rule.id)
+            ctx.problem(
+                ("rules", index, "id"),
+                f"rule id `{rule.id}` is used twice (also rule number {seen[rule.id] + 1})",
+                rule=rule.id,
+            )
         seen.setdefault(rule.id, index)
         for s_index, step in enumerate(rule.then.steps):
             _check_step(ctx, model, step, ("rules", index, "then", "steps", s_index), rule.id)
@@ -148,40 +175,68 @@ def _check_references(ctx: _Context, model: RulesFile) -> None:
         _check_step(ctx, model, step, ("default", "steps", s_index), None)
     for topic, expert in model.experts.items():
         if expert.keywords and expert.keywords not in model.lists:
-            ctx.problem(("experts", topic, "keywords"), f"unknown list `{expert.keywords}`",
-                        suggestion=suggest(expert.keywords, list(model.lists)))
+            ctx.problem(
+                ("experts", topic, "keywords"),
+                f"unknown list `{expert.keywords}`",
+                suggestion=suggest(expert.keywords, list(model.lists)),
+            )
 
 
-def _check_step(ctx: _Context, model: RulesFile, step: Any, path: tuple[Any, ...],
-                rule: str | None) -> None:
+def _check_step(
+    ctx: _Context, model: RulesFile, step: Any, path: tuple[Any, ...], rule: str | None
+) -> None:
     if step.kind not in STEP_KINDS:
-        ctx.problem((*path, "kind"), f"unknown step kind `{step.kind}`", rule=rule,
-                    suggestion=suggest(step.kind, list(STEP_KINDS)))
+        ctx.problem(
+            (*path, "kind"),
+            f"unknown step kind `{step.kind}`",
+            rule=rule,
+            suggestion=suggest(step.kind, list(STEP_KINDS)),
+        )
     for r_index, required in enumerate(step.requires or []):
         if required not in STEP_KINDS:
-            ctx.problem((*path, "requires", r_index), f"unknown step kind `{required}`",
-                        rule=rule, suggestion=suggest(required, list(STEP_KINDS)))
+            ctx.problem(
+                (*path, "requires", r_index),
+                f"unknown step kind `{required}`",
+                rule=rule,
+                suggestion=suggest(required, list(STEP_KINDS)),
+            )
     owner = step.owner or ""
     if owner.startswith("expert:"):
         topic = owner.removeprefix("expert:")
         if topic not in model.experts:
-            ctx.problem((*path, "owner"), f"unknown expert topic `{topic}`", rule=rule,
-                        suggestion=suggest(topic, list(model.experts)))
+            ctx.problem(
+                (*path, "owner"),
+                f"unknown expert topic `{topic}`",
+                rule=rule,
+                suggestion=suggest(topic, list(model.experts)),
+            )
     if owner == "advocates" and model.advocates is None:
         ctx.problem((*path, "owner"), "owner `advocates` needs an `advocates:` section", rule=rule)
     if step.applies_if and step.kind not in OUTCOME_STEPS:
-        ctx.problem((*path, "applies_if"), f"`applies_if` is only for steps that follow "
-                    f"verification ({', '.join(OUTCOME_STEPS)})", rule=rule)
+        ctx.problem(
+            (*path, "applies_if"),
+            f"`applies_if` is only for steps that follow verification ({', '.join(OUTCOME_STEPS)})",
+            rule=rule,
+        )
 
 
-def _compile(ctx: _Context, cond: Condition, path: tuple[Any, ...], rule: str | None,
-             stack: tuple[str, ...]) -> c.Cond:
+def _compile(
+    ctx: _Context, cond: Condition, path: tuple[Any, ...], rule: str | None, stack: tuple[str, ...]
+) -> c.Cond:
     if isinstance(cond, AllOf):
-        return c.All(tuple(_compile(ctx, item, (*path, "all", i), rule, stack)
-                           for i, item in enumerate(cond.all)))
+        return c.All(
+            tuple(
+                _compile(ctx, item, (*path, "all", i), rule, stack)
+                for i, item in enumerate(cond.all)
+            )
+        )
     if isinstance(cond, AnyOf):
-        return c.Any_(tuple(_compile(ctx, item, (*path, "any", i), rule, stack)
-                            for i, item in enumerate(cond.any)))
+        return c.Any_(
+            tuple(
+                _compile(ctx, item, (*path, "any", i), rule, stack)
+                for i, item in enumerate(cond.any)
+            )
+        )
     if isinstance(cond, NotOf):
         return c.Not(_compile(ctx, cond.not_, (*path, "not"), rule, stack))
     if isinstance(cond, Ref):
@@ -191,33 +246,48 @@ def _compile(ctx: _Context, cond: Condition, path: tuple[Any, ...], rule: str | 
     return compiled
 
 
-def _compile_ref(ctx: _Context, ref: Ref, path: tuple[Any, ...], rule: str | None,
-                 stack: tuple[str, ...]) -> c.Cond:
+def _compile_ref(
+    ctx: _Context, ref: Ref, path: tuple[Any, ...], rule: str | None, stack: tuple[str, ...]
+) -> c.Cond:
     named = ctx.source.model.conditions
     if ref.condition not in named:
-        ctx.problem((*path, "condition"), f"unknown condition `{ref.condition}`", rule=rule,
-                    suggestion=suggest(ref.condition, list(named)))
+        ctx.problem(
+            (*path, "condition"),
+            f"unknown condition `{ref.condition}`",
+            rule=rule,
+            suggestion=suggest(ref.condition, list(named)),
+        )
         return c.Const(False)
     if ref.condition in stack:
         chain = " -> ".join((*stack, ref.condition))
-        ctx.problem((*path, "condition"), f"conditions refer to each other in a loop: {chain}",
-                    rule=rule)
+        ctx.problem(
+            (*path, "condition"), f"conditions refer to each other in a loop: {chain}", rule=rule
+        )
         return c.Const(False)
-    return _compile(ctx, named[ref.condition], ("conditions", ref.condition), rule,
-                    (*stack, ref.condition))
+    return _compile(
+        ctx, named[ref.condition], ("conditions", ref.condition), rule, (*stack, ref.condition)
+    )
 
 
 def _compile_leaf(ctx: _Context, leaf: Leaf, path: tuple[Any, ...], rule: str | None) -> c.Cond:
     if not is_known_fact(leaf.fact):
-        ctx.problem((*path, "fact"), f"unknown fact `{leaf.fact}`", rule=rule,
-                    suggestion=suggest(leaf.fact, list(FACTS)))
+        ctx.problem(
+            (*path, "fact"),
+            f"unknown fact `{leaf.fact}`",
+            rule=rule,
+            suggestion=suggest(leaf.fact, list(FACTS)),
+        )
         return c.Const(False)
     kind = fact_kind(leaf.fact)
     operator = leaf.operator
     if operator not in _OPERATORS_FOR[kind]:
         allowed = ", ".join(sorted(_OPERATORS_FOR[kind]))
-        ctx.problem((*path, operator), f"`{operator}` cannot test `{leaf.fact}` (a {kind}); "
-                    f"use one of: {allowed}", rule=rule, key=True)
+        ctx.problem(
+            (*path, operator),
+            f"`{operator}` cannot test `{leaf.fact}` (a {kind}); use one of: {allowed}",
+            rule=rule,
+            key=True,
+        )
         return c.Const(False)
     builder = _LEAF_BUILDERS[operator]
     return builder(ctx, leaf, kind, (*path, operator), rule)
@@ -236,8 +306,9 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _build_equals(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-                  rule: str | None) -> c.Cond:
+def _build_equals(
+    ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+) -> c.Cond:
     value = leaf.equals
     fact = leaf.fact
     if kind in ("text", "list") or (kind == "string" and leaf.case_sensitive):
@@ -259,21 +330,26 @@ def _derived_equals(ctx: _Context, leaf: Leaf, kind: str) -> c.Cond:
     fact, value, sensitive = leaf.fact, str(leaf.equals), leaf.case_sensitive
     want = value if sensitive else value.casefold()
     if kind == "list":
-        return ctx.derive(("eq-list", fact, want),
-                          lambda f: want in [x.casefold() for x in f.get(fact, [])])
+        return ctx.derive(
+            ("eq-list", fact, want), lambda f: want in [x.casefold() for x in f.get(fact, [])]
+        )
     if sensitive:
         return ctx.derive(("eq-cs", fact, want), lambda f: f.get(fact) == want)
-    return ctx.derive(("eq", fact, want),
-                      lambda f: isinstance(f.get(fact), str) and f[fact].casefold() == want)
+    return ctx.derive(
+        ("eq", fact, want), lambda f: isinstance(f.get(fact), str) and f[fact].casefold() == want
+    )
 
 
-def _build_in(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-              rule: str | None) -> c.Cond:
+def _build_in(
+    ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+) -> c.Cond:
     values = leaf.in_ or []
     if kind == "list":
         wanted = {str(v).casefold() for v in values}
-        return ctx.derive(("in-list", leaf.fact, tuple(sorted(wanted))),
-                          lambda f: bool(wanted & {x.casefold() for x in f.get(leaf.fact, [])}))
+        return ctx.derive(
+            ("in-list", leaf.fact, tuple(sorted(wanted))),
+            lambda f: bool(wanted & {x.casefold() for x in f.get(leaf.fact, [])}),
+        )
     if kind == "number":
         bad = [v for v in values if isinstance(v, str)]
         if bad:
@@ -285,19 +361,26 @@ def _build_in(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
     return c.Any_(tuple(c.Cmp(_engine(leaf.fact), "eq", fold(str(v))) for v in values))
 
 
-def _build_contains_any(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-                        rule: str | None) -> c.Cond:
+def _build_contains_any(
+    ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+) -> c.Cond:
     operand = leaf.contains_any
     fact = leaf.fact
     if kind == "list":
         terms = _terms(ctx, operand, path, rule)
         wanted = {t.casefold() for t in terms}
-        return ctx.derive(("has-list", fact, tuple(sorted(wanted))),
-                          lambda f: bool(wanted & {x.casefold() for x in f.get(fact, [])}))
+        return ctx.derive(
+            ("has-list", fact, tuple(sorted(wanted))),
+            lambda f: bool(wanted & {x.casefold() for x in f.get(fact, [])}),
+        )
     if isinstance(operand, str) and leaf.word_boundary is None and not leaf.case_sensitive:
         if operand not in ctx.lists:
-            ctx.problem(path, f"unknown list `{operand}`", rule=rule,
-                        suggestion=suggest(operand, list(ctx.lists)))
+            ctx.problem(
+                path,
+                f"unknown list `{operand}`",
+                rule=rule,
+                suggestion=suggest(operand, list(ctx.lists)),
+            )
             return c.Const(False)
         keywords = ctx.lists[operand]
         key: tuple[Any, ...] = ("list", fact, operand)
@@ -309,8 +392,9 @@ def _build_contains_any(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, .
         key = ("terms", fact, tuple(terms), bool(leaf.word_boundary), leaf.case_sensitive)
         if leaf.case_sensitive:
             raw = tuple(terms)
-            return ctx.derive(key, lambda f: isinstance(f.get(fact), str)
-                              and any(t in f[fact] for t in raw))
+            return ctx.derive(
+                key, lambda f: isinstance(f.get(fact), str) and any(t in f[fact] for t in raw)
+            )
     return ctx.derive(key, lambda f: isinstance(f.get(fact), str) and keywords.hits(f[fact]))
 
 
@@ -319,13 +403,18 @@ def _terms(ctx: _Context, operand: Any, path: tuple[Any, ...], rule: str | None)
         return [str(t) for t in operand]
     if operand in ctx.lists:
         return list(ctx.source.model.lists[operand].terms)
-    ctx.problem(path, f"unknown list `{operand}`", rule=rule,
-                suggestion=suggest(str(operand), list(ctx.lists)))
+    ctx.problem(
+        path,
+        f"unknown list `{operand}`",
+        rule=rule,
+        suggestion=suggest(str(operand), list(ctx.lists)),
+    )
     return []
 
 
-def _build_matches(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-                   rule: str | None) -> c.Cond:
+def _build_matches(
+    ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+) -> c.Cond:
     pattern = leaf.matches or ""
     problems = check_regex(pattern)
     if problems:
@@ -335,31 +424,39 @@ def _build_matches(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
     flags = 0 if leaf.case_sensitive else re.IGNORECASE
     compiled = re.compile(pattern, flags)
     fact = leaf.fact
-    return ctx.derive(("re", fact, pattern, flags), lambda f: isinstance(f.get(fact), str)
-                      and compiled.search(f[fact][:MAX_MATCH_CHARS]) is not None)
+    return ctx.derive(
+        ("re", fact, pattern, flags),
+        lambda f: (
+            isinstance(f.get(fact), str) and compiled.search(f[fact][:MAX_MATCH_CHARS]) is not None
+        ),
+    )
 
 
 def _build_compare(op: c.CmpOp) -> Callable[..., c.Cond]:
-    def build(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-              rule: str | None) -> c.Cond:
+    def build(
+        ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+    ) -> c.Cond:
         return c.Cmp(_engine(leaf.fact), op, _number(leaf.operand))
 
     return build
 
 
-def _build_between(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-                   rule: str | None) -> c.Cond:
+def _build_between(
+    ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+) -> c.Cond:
     low, high = leaf.between or (0, 0)
     if low > high:
-        ctx.problem(path, f"`between` needs the smaller number first, not [{low}, {high}]",
-                    rule=rule)
+        ctx.problem(
+            path, f"`between` needs the smaller number first, not [{low}, {high}]", rule=rule
+        )
         return c.Const(False)
     fact = _engine(leaf.fact)
     return c.All((c.Cmp(fact, "gte", _number(low)), c.Cmp(fact, "lte", _number(high))))
 
 
-def _build_exists(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-                  rule: str | None) -> c.Cond:
+def _build_exists(
+    ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+) -> c.Cond:
     fact = leaf.fact
     if kind in ("text", "list", "time"):
         present = ctx.derive(("exists", fact), lambda f: f.get(fact) not in (None, "", []))
@@ -368,15 +465,20 @@ def _build_exists(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
     return cond if leaf.exists else c.Not(cond)
 
 
-def _build_schedule(ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...],
-                    rule: str | None) -> c.Cond:
+def _build_schedule(
+    ctx: _Context, leaf: Leaf, kind: str, path: tuple[Any, ...], rule: str | None
+) -> c.Cond:
     schedule = leaf.in_schedule
     assert schedule is not None
     try:
         zone = ZoneInfo(schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        ctx.problem((*path, "timezone"), f"unknown timezone `{schedule.timezone}`", rule=rule,
-                    suggestion="use a name such as Asia/Seoul or UTC")
+        ctx.problem(
+            (*path, "timezone"),
+            f"unknown timezone `{schedule.timezone}`",
+            rule=rule,
+            suggestion="use a name such as Asia/Seoul or UTC",
+        )
         return c.Const(False)
     start, end = time.fromisoformat(schedule.start), time.fromisoformat(schedule.end)
     days = {_DAYS.index(d) for d in schedule.days}

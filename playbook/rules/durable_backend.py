@@ -71,8 +71,9 @@ def _always(truth: bool) -> dict[str, Any]:
 MAX_DEPTH = 2  # deeper and/or nesting makes the engine refuse the ruleset (error 113, measured)
 
 
-def to_engine(cond: c.Cond, hoisted: list[tuple[c.Cond, bool]], negated: bool = False,
-              depth: int = 0) -> dict[str, Any]:
+def to_engine(
+    cond: c.Cond, hoisted: list[tuple[c.Cond, bool]], negated: bool = False, depth: int = 0
+) -> dict[str, Any]:
     """A condition in durable-rules' JSON form, negation pushed down to the leaves.
 
     And/or trees nested deeper than the engine accepts are cut: the subtree is appended to
@@ -99,7 +100,7 @@ class DurableMatcher:
 
     name = "durable"
 
-    def __init__(self, rules: Sequence[CompiledRule], version: str) -> None:
+    def __init__(self, rules: Sequence[c.CompiledRule], version: str) -> None:
         self.version = version
         self._ids = [rule.id for rule in rules]
         self._ruleset = f"playbook_{_safe(version)}_{next(_NAMES)}"
@@ -108,8 +109,10 @@ class DurableMatcher:
         for index, rule in enumerate(rules):
             engine_cond = to_engine(rule.cond, self._hoisted, depth=1)
             definition[f"r{index}"] = {"all": [{"m": {"$and": [_GUARD, engine_cond]}}], "pri": 1}
-        definition[_CATCH_ALL] = {"all": [{"m": {"$and": [_GUARD, {"$ex": {"__t": 1}}]}}],
-                                  "pri": 1000}
+        definition[_CATCH_ALL] = {
+            "all": [{"m": {"$and": [_GUARD, {"$ex": {"__t": 1}}]}}],
+            "pri": 1000,
+        }
         self._handle = engine.create_ruleset(self._ruleset, _dumps(definition))
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)

@@ -43,8 +43,9 @@ def run_example(playbook: Playbook, example: Example, index: int, now: datetime)
     if expect.severity is not None:
         allowed = [expect.severity] if isinstance(expect.severity, str) else expect.severity
         if decision.severity not in allowed:
-            result.failures.append(f"severity is {decision.severity}, expected "
-                                   + " or ".join(allowed))
+            result.failures.append(
+                f"severity is {decision.severity}, expected " + " or ".join(allowed)
+            )
     if expect.rules is not None and sorted(decision.matched_rules) != sorted(expect.rules):
         result.failures.append(f"matched rules {decision.matched_rules}, expected {expect.rules}")
     missing = [k for k in expect.steps or [] if k not in kinds]
@@ -54,14 +55,17 @@ def run_example(playbook: Playbook, example: Example, index: int, now: datetime)
     if unwanted:
         result.failures.append(f"steps {kinds} include {unwanted}, which must not be there")
     if expect.incident is not None and expect.incident == decision.ignored:
-        result.failures.append("an incident was opened" if decision.ignored is False
-                               else "no incident was opened")
+        result.failures.append(
+            "an incident was opened" if decision.ignored is False else "no incident was opened"
+        )
     return result
 
 
 def run_examples(playbook: Playbook, now: datetime) -> list[ExampleResult]:
-    return [run_example(playbook, example, index, now)
-            for index, example in enumerate(playbook.model.examples)]
+    return [
+        run_example(playbook, example, index, now)
+        for index, example in enumerate(playbook.model.examples)
+    ]
 
 
 def uncovered_rules(playbook: Playbook, results: list[ExampleResult]) -> list[str]:

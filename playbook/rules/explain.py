@@ -24,8 +24,9 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def explain_condition(playbook: Playbook, cond: Condition, facts: dict[str, Any],
-                      engine_facts: c.Facts) -> dict[str, Any]:
+def explain_condition(
+    playbook: Playbook, cond: Condition, facts: dict[str, Any], engine_facts: c.Facts
+) -> dict[str, Any]:
     """A tree mirroring the rule's `when`, each node with `held`."""
     if isinstance(cond, AllOf):
         items = [explain_condition(playbook, i, facts, engine_facts) for i in cond.all]
@@ -43,15 +44,17 @@ def explain_condition(playbook: Playbook, cond: Condition, facts: dict[str, Any]
     return _leaf(playbook, cond, facts, engine_facts)
 
 
-def _leaf(playbook: Playbook, leaf: Leaf, facts: dict[str, Any],
-          engine_facts: c.Facts) -> dict[str, Any]:
+def _leaf(
+    playbook: Playbook, leaf: Leaf, facts: dict[str, Any], engine_facts: c.Facts
+) -> dict[str, Any]:
     compiled = playbook.compiled.leaves.get(id(leaf), c.Const(False))
     held = c.evaluate(compiled, engine_facts)
     node: dict[str, Any] = {
         "fact": leaf.fact,
         "operator": leaf.operator,
-        "expected": _shown(leaf.operand.model_dump() if hasattr(leaf.operand, "model_dump")
-                           else leaf.operand),
+        "expected": _shown(
+            leaf.operand.model_dump() if hasattr(leaf.operand, "model_dump") else leaf.operand
+        ),
         "held": held,
     }
     if leaf.fact in facts:
@@ -67,9 +70,14 @@ def _leaf(playbook: Playbook, leaf: Leaf, facts: dict[str, Any],
     return node
 
 
-def explain(playbook: Playbook, event: EventIn, *, now: datetime,
-            history: AuthorHistory | None = None,
-            incident: IncidentStats | None = None) -> dict[str, Any]:
+def explain(
+    playbook: Playbook,
+    event: EventIn,
+    *,
+    now: datetime,
+    history: AuthorHistory | None = None,
+    incident: IncidentStats | None = None,
+) -> dict[str, Any]:
     """The whole story of one event against one playbook; stores nothing."""
     facts = playbook.facts(event, now=now, history=history, incident=incident)
     engine_facts = playbook.engine_facts(facts)
@@ -77,11 +85,22 @@ def explain(playbook: Playbook, event: EventIn, *, now: datetime,
     rules = []
     for rule in playbook.model.rules:
         tree = explain_condition(playbook, rule.when, facts, engine_facts)
-        status = ("matched" if rule.id in decision.matched_rules
-                  else "suppressed by a stop rule" if rule.id in decision.suppressed_rules
-                  else "not matched")
-        rules.append({"id": rule.id, "priority": rule.priority, "stop": rule.stop,
-                      "status": status, "when": tree})
+        status = (
+            "matched"
+            if rule.id in decision.matched_rules
+            else "suppressed by a stop rule"
+            if rule.id in decision.suppressed_rules
+            else "not matched"
+        )
+        rules.append(
+            {
+                "id": rule.id,
+                "priority": rule.priority,
+                "stop": rule.stop,
+                "status": status,
+                "when": tree,
+            }
+        )
     return {
         "rules_version": playbook.version,
         "category": decision.category,
@@ -92,9 +111,18 @@ def explain(playbook: Playbook, event: EventIn, *, now: datetime,
         "facts": {k: _shown(v) for k, v in summary(facts).items()},
         "rules": rules,
         "steps": [
-            {"kind": s.kind, "title": s.title, "owner": s.owner, "due_in_seconds": s.due_in,
-             "requires": list(s.requires), "applies_if": list(s.applies_if), "draft": s.draft,
-             "lint": s.lint, "detail": s.detail, "rule": s.rule}
+            {
+                "kind": s.kind,
+                "title": s.title,
+                "owner": s.owner,
+                "due_in_seconds": s.due_in,
+                "requires": list(s.requires),
+                "applies_if": list(s.applies_if),
+                "draft": s.draft,
+                "lint": s.lint,
+                "detail": s.detail,
+                "rule": s.rule,
+            }
             for s in decision.steps
         ],
     }

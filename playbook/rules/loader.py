@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from playbook.errors import RuleProblem, RulesInvalid
 from playbook.rules.model import RulesFile
 
-Path_ = tuple[str | int, ...]
+Path_ = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ def _mark(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
+_PLAIN_TAGS = frozenset(
+    {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
+)
 
 
 class _Builder:
@@ -94,13 +96,17 @@ class _Builder:
             if not isinstance(key, str | int | float | bool):
                 where = _mark(key_node)
                 message = "a key must be a plain word"
-                self.problems.append(RuleProblem(self.located.file, where.line, where.column, message))
+                self.problems.append(
+                    RuleProblem(self.located.file, where.line, where.column, message)
+                )
                 continue
             if key in result:
                 first = self.located.keys[(*path, key)]
                 where = _mark(key_node)
                 message = f"duplicate key `{key}` (first given at line {first.line})"
-                self.problems.append(RuleProblem(self.located.file, where.line, where.column, message))
+                self.problems.append(
+                    RuleProblem(self.located.file, where.line, where.column, message)
+                )
                 continue
             self.located.keys[(*path, key)] = _mark(key_node)
             result[key] = self.build(value_node, (*path, key))
@@ -129,7 +135,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Located]:
     if builder.problems:
         raise RulesInvalid(builder.problems)
     if not isinstance(data, dict):
-        raise RulesInvalid([RuleProblem(file, 1, 1, "the rules file must be a mapping of sections")])
+        raise RulesInvalid(
+            [RuleProblem(file, 1, 1, "the rules file must be a mapping of sections")]
+        )
     return data, located
 
 
@@ -162,8 +170,8 @@ def validation_problems(
 ) -> list[RuleProblem]:
     """Map pydantic errors to located, plain-language problems."""
     problems = []
-    for error in exc.errors():
-        path = tuple(error["loc"])
+    for error in (dict(e) for e in exc.errors()):
+        path: Path_ = tuple(error["loc"])  # type: ignore[arg-type]
         rule = _rule_id(data, path)
         prefer_key = error["type"] == "extra_forbidden"
         problems.append(located.problem(path, _plain(error), rule=rule, prefer_key=prefer_key))

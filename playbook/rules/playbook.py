@@ -107,12 +107,15 @@ class Playbook:
         self.compiled: Compiled = compile_source(source)
         self.matcher = make_matcher(self.compiled.rules, self.version, backend)  # type: ignore[arg-type]
         self.rules_by_id: dict[str, Rule] = {r.id: r for r in self.model.rules}
-        self._order = sorted(range(len(self.model.rules)),
-                             key=lambda i: (-self.model.rules[i].priority, i))
+        self._order = sorted(
+            range(len(self.model.rules)), key=lambda i: (-self.model.rules[i].priority, i)
+        )
         org = self.model.organisation
         self._ceo = frozenset(h.lower() for h in org.ceo_handles)
         self._brand = frozenset(h.lower() for h in org.brand_handles)
-        self._brand_terms = KeywordSet(org.brand_terms, word_boundary=True) if org.brand_terms else None
+        self._brand_terms = (
+            KeywordSet(org.brand_terms, word_boundary=True) if org.brand_terms else None
+        )
         self._topics = {
             topic: self.compiled.lists[expert.keywords]
             for topic, expert in self.model.experts.items()
@@ -196,8 +199,9 @@ class Playbook:
             stopped = rule.stop
         return self._decision(winners, suppressed, facts, event)
 
-    def _decision(self, winners: list[Rule], suppressed: list[str], facts: dict[str, Any],
-                  event: EventIn) -> Decision:
+    def _decision(
+        self, winners: list[Rule], suppressed: list[str], facts: dict[str, Any], event: EventIn
+    ) -> Decision:
         default = self.model.default
         category = next((r.then.category for r in winners if r.then.category), default.category)
         severities = [r.then.severity for r in winners if r.then.severity] or [default.severity]
@@ -212,18 +216,38 @@ class Playbook:
                 specs.setdefault(spec.kind, (spec, None))
         language = "ko" if facts.get("language") == "ko" else "en"
         topics = list(facts.get("topics", []))
-        steps = [self._plan(spec, rule, facts, event, language, topics)
-                 for spec, rule in specs.values()]
+        steps = [
+            self._plan(spec, rule, facts, event, language, topics) for spec, rule in specs.values()
+        ]
         steps = self._route_long_drafts(steps, category, severity, facts, event, language, topics)
         steps.sort(key=lambda s: STEP_KINDS.index(s.kind))
-        return Decision(category, severity, [r.id for r in winners], suppressed, steps, channel,
-                        language, facts, topics)
+        return Decision(
+            category,
+            severity,
+            [r.id for r in winners],
+            suppressed,
+            steps,
+            channel,
+            language,
+            facts,
+            topics,
+        )
 
-    def _plan(self, spec: StepSpec, rule: str | None, facts: dict[str, Any], event: EventIn,
-              language: str, topics: list[str]) -> PlannedStep:
+    def _plan(
+        self,
+        spec: StepSpec,
+        rule: str | None,
+        facts: dict[str, Any],
+        event: EventIn,
+        language: str,
+        topics: list[str],
+    ) -> PlannedStep:
         owner, experts = self._owner(spec, topics)
-        requires = tuple(spec.requires) if spec.requires is not None else DEFAULT_REQUIRES.get(
-            spec.kind, ())
+        requires = (
+            tuple(spec.requires)
+            if spec.requires is not None
+            else DEFAULT_REQUIRES.get(spec.kind, ())
+        )
         if spec.kind != "triage":
             requires = ("triage", *[r for r in requires if r != "triage"])
         draft = self._draft(spec, facts, event, language, topics, experts)
@@ -240,8 +264,9 @@ class Playbook:
         if experts:
             step.detail["experts"] = experts
         if draft is not None:
-            step.lint = [{"code": f.code, "message": f.message}
-                         for f in apology_lint.lint(draft, language)]
+            step.lint = [
+                {"code": f.code, "message": f.message} for f in apology_lint.lint(draft, language)
+            ]
         return step
 
     def _owner(self, spec: StepSpec, topics: list[str]) -> tuple[str | None, list[dict[str, Any]]]:
@@ -262,8 +287,15 @@ class Playbook:
             experts = []
         return owner, experts
 
-    def _draft(self, spec: StepSpec, facts: dict[str, Any], event: EventIn, language: str,
-               topics: list[str], experts: list[dict[str, Any]]) -> str | None:
+    def _draft(
+        self,
+        spec: StepSpec,
+        facts: dict[str, Any],
+        event: EventIn,
+        language: str,
+        topics: list[str],
+        experts: list[dict[str, Any]],
+    ) -> str | None:
         if spec.draft is None:
             return None
         template = getattr(spec.draft, language) or spec.draft.en or spec.draft.ko
@@ -282,9 +314,16 @@ class Playbook:
         # Values are inserted literally: event text is never itself used as a template.
         return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template).strip()
 
-    def _route_long_drafts(self, steps: list[PlannedStep], category: str, severity: str,
-                           facts: dict[str, Any], event: EventIn, language: str,
-                           topics: list[str]) -> list[PlannedStep]:
+    def _route_long_drafts(
+        self,
+        steps: list[PlannedStep],
+        category: str,
+        severity: str,
+        facts: dict[str, Any],
+        event: EventIn,
+        language: str,
+        topics: list[str],
+    ) -> list[PlannedStep]:
         limit = self.model.settings.channel_limit
         kinds = {s.kind for s in steps}
         official = category == "rumour" or severity in ("high", "critical")

@@ -25,8 +25,14 @@ class Loaded:
 class RulesRegistry:
     """Holds the current playbook; a bad file on disk never replaces a good one in force."""
 
-    def __init__(self, path: Path, *, backend: str, now: Callable[[], datetime],
-                 check: Callable[[str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        backend: str,
+        now: Callable[[], datetime],
+        check: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.path = path
         self.backend = backend
         self._now = now
@@ -51,8 +57,11 @@ class RulesRegistry:
                 candidate = Playbook.from_text(text, str(self.path), backend=self.backend)
             except RulesInvalid as exc:
                 self.last_error = exc
-                log.error("rules reload refused; version %s stays in force: %s",
-                          self.playbook.version, exc)
+                log.error(
+                    "rules reload refused; version %s stays in force: %s",
+                    self.playbook.version,
+                    exc,
+                )
                 raise
             if candidate.version == self.playbook.version:
                 candidate.close()
@@ -60,8 +69,9 @@ class RulesRegistry:
             self._retire(self.current.playbook)
             self.current = Loaded(candidate, self._now(), str(self.path))
             self.last_error = None
-            log.info("rules version %s in force (%d rules)", candidate.version,
-                     len(candidate.rule_ids))
+            log.info(
+                "rules version %s in force (%d rules)", candidate.version, len(candidate.rule_ids)
+            )
             return self.current
 
     def _read(self) -> str:

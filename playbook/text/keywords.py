@@ -18,15 +18,17 @@ def _is_latin_word(term: str) -> bool:
 class KeywordSet:
     """One compiled alternation of terms, longest first; linear in the text."""
 
-    def __init__(self, terms: Sequence[str], *, word_boundary: bool = False,
-                 compact: bool = False) -> None:
+    def __init__(
+        self, terms: Sequence[str], *, word_boundary: bool = False, compact: bool = False
+    ) -> None:
         self.terms = [t for t in dict.fromkeys(terms) if t.strip()]
         self._folded = {fold(t): t for t in self.terms}
         self.compact = compact
         self._pattern = self._compile(self._folded, word_boundary)
         # Squeezed matching only for non-Latin terms: "this hit" squeezed holds "shit".
-        compacted = {compact_text(t): t for t in self.terms
-                     if compact_text(t) and not _is_latin_word(t)}
+        compacted = {
+            compact_text(t): t for t in self.terms if compact_text(t) and not _is_latin_word(t)
+        }
         self._compact_pattern = self._compile(compacted, False) if compact else None
         self._compacted = compacted
 
@@ -47,7 +49,9 @@ class KeywordSet:
         """Distinct terms found, in the list's order."""
         hits: set[str] = set()
         if self._pattern is not None:
-            hits |= {self._folded[m.group()] for m in self._pattern.finditer(fold(text[:MAX_CHARS]))}
+            hits |= {
+                self._folded[m.group()] for m in self._pattern.finditer(fold(text[:MAX_CHARS]))
+            }
         if self._compact_pattern is not None:
             squeezed = compact_text(text[:MAX_CHARS])
             hits |= {self._compacted[m.group()] for m in self._compact_pattern.finditer(squeezed)}
@@ -56,5 +60,7 @@ class KeywordSet:
     def hits(self, text: str) -> bool:
         if self._pattern is not None and self._pattern.search(fold(text[:MAX_CHARS])):
             return True
-        return bool(self._compact_pattern is not None
-                    and self._compact_pattern.search(compact_text(text[:MAX_CHARS])))
+        return bool(
+            self._compact_pattern is not None
+            and self._compact_pattern.search(compact_text(text[:MAX_CHARS]))
+        )

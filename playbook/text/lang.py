@@ -10,8 +10,13 @@ SAMPLE = 5000  # characters looked at: the script share settles long before that
 
 def _is_hangul(ch: str) -> bool:
     code = ord(ch)
-    return (0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
-            or 0xA960 <= code <= 0xA97F or 0xD7B0 <= code <= 0xD7FF)
+    return (
+        0xAC00 <= code <= 0xD7A3
+        or 0x1100 <= code <= 0x11FF
+        or 0x3130 <= code <= 0x318F
+        or 0xA960 <= code <= 0xA97F
+        or 0xD7B0 <= code <= 0xD7FF
+    )
 
 
 def detect(text: str) -> Language:

@@ -26,12 +26,18 @@ _PHONE = re.compile(
 )
 _CARD = re.compile(_D + r"\d(?:[ -]?\d){12,18}" + _E)
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_ACCOUNT_CONTEXT = (r"(?:계좌번호|계좌|통장|account|acct|국민|신한|우리|하나|농협|기업|카카오뱅크|토스|"
-                    r"케이뱅크|새마을|우체국)")
-_BANK = re.compile(_ACCOUNT_CONTEXT + r"[^\d\n]{0,12}(\d{2,6}-\d{2,6}-\d{2,8}(?:-\d{1,3})?|\d{10,14})",
-                   re.IGNORECASE)
-_ORDER = re.compile(r"(?:주문\s?번호|order\s?(?:no\.?|number|#|id))\s*[:#]?\s*([A-Za-z0-9][A-Za-z0-9-]{4,30})",
-                    re.IGNORECASE)
+_ACCOUNT_CONTEXT = (
+    r"(?:계좌번호|계좌|통장|account|acct|국민|신한|우리|하나|농협|기업|카카오뱅크|토스|"
+    r"케이뱅크|새마을|우체국)"
+)
+_BANK = re.compile(
+    _ACCOUNT_CONTEXT + r"[^\d\n]{0,12}(\d{2,6}-\d{2,6}-\d{2,8}(?:-\d{1,3})?|\d{10,14})",
+    re.IGNORECASE,
+)
+_ORDER = re.compile(
+    r"(?:주문\s?번호|order\s?(?:no\.?|number|#|id))\s*[:#]?\s*([A-Za-z0-9][A-Za-z0-9-]{4,30})",
+    re.IGNORECASE,
+)
 
 
 def _luhn(digits: str) -> bool:
@@ -95,7 +101,7 @@ def redact(text: str) -> str:
         return text
     out, last = [], 0
     for m in matches:
-        out.append(text[last:m.start])
+        out.append(text[last : m.start])
         out.append(f"[redacted:{m.kind}]")
         last = m.end
     out.append(text[last:])

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse
 from dataclasses import dataclass
+from re._constants import BRANCH, MAX_REPEAT, MAXREPEAT, MIN_REPEAT, SUBPATTERN
 from typing import Any
-
-try:  # Python 3.11+
-    import re._parser as sre_parse  # type: ignore[import-not-found]
-    from re._constants import (  # type: ignore[import-not-found]
-        BRANCH,
-        MAX_REPEAT,
-        MAXREPEAT,
-        MIN_REPEAT,
-        SUBPATTERN,
-    )
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
-    from sre_constants import BRANCH, MAX_REPEAT, MAXREPEAT, MIN_REPEAT, SUBPATTERN  # type: ignore
 
 MAX_PATTERN = 500
 
@@ -55,15 +44,21 @@ def _walk(items: list[Any], *, inside_repeat: bool, problems: list[RegexProblem]
         if _is_repeat(op):
             body = list(args[2])
             if inside_repeat and _unbounded(args):
-                problems.append(RegexProblem(
-                    "a repeated group contains another open-ended repeat, as in (a+)+; on some "
-                    "texts matching it takes forever. Remove the inner or the outer repeat"))
+                problems.append(
+                    RegexProblem(
+                        "a repeated group contains another open-ended repeat, as in (a+)+; on some "
+                        "texts matching it takes forever. Remove the inner or the outer repeat"
+                    )
+                )
                 return
             if _unbounded(args) and _overlapping_branches(body):
-                problems.append(RegexProblem(
-                    "a repeated group has alternatives that can match the same text, as in "
-                    "(a|ab)*; on some texts matching it takes forever. Make the alternatives "
-                    "start differently"))
+                problems.append(
+                    RegexProblem(
+                        "a repeated group has alternatives that can match the same text, as in "
+                        "(a|ab)*; on some texts matching it takes forever. Make the alternatives "
+                        "start differently"
+                    )
+                )
                 return
             _walk(body, inside_repeat=inside_repeat or _unbounded(args), problems=problems)
         elif op == SUBPATTERN:
@@ -106,7 +101,7 @@ def _overlapping_branches(body: list[Any]) -> bool:
         if op == BRANCH:
             seen: list[set[Any] | None] = [_first_chars(list(b)) for b in args[1]]
             for i, a in enumerate(seen):
-                for b in seen[i + 1:]:
+                for b in seen[i + 1 :]:
                     if a is None or b is None or a & b:
                         return True
             return False

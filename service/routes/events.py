@@ -25,17 +25,32 @@ def accept(runtime: Runtime, event: EventIn) -> IngestOut:
     """One event in its own transaction: a later failure never loses an earlier event."""
     playbook = runtime.rules.playbook
     with runtime.metrics.ingest_seconds.time(), session_scope(runtime.engine) as session:
-        result = ingest(session, event, playbook=playbook, now=runtime.clock.now(),
-                        default_channel=runtime.settings.slack_channel,
-                        store_personal_data=runtime.settings.store_personal_data)
+        result = ingest(
+            session,
+            event,
+            playbook=playbook,
+            now=runtime.clock.now(),
+            default_channel=runtime.settings.slack_channel,
+            store_personal_data=runtime.settings.store_personal_data,
+        )
         answer = IngestOut.of(result)
-    outcome = "duplicate" if answer.duplicate else ("ignored" if answer.incident_id is None
-                                                    else "accepted")
+    outcome = (
+        "duplicate"
+        if answer.duplicate
+        else ("ignored" if answer.incident_id is None else "accepted")
+    )
     runtime.metrics.events.labels(outcome).inc()
     if answer.incident_created:
         runtime.metrics.incidents.labels(answer.category, answer.severity).inc()
-    log.info("event %s/%s -> %s %s incident=%s%s", event.source, event.id, answer.category,
-             answer.severity, answer.incident_id, " (duplicate)" if answer.duplicate else "")
+    log.info(
+        "event %s/%s -> %s %s incident=%s%s",
+        event.source,
+        event.id,
+        answer.category,
+        answer.severity,
+        answer.incident_id,
+        " (duplicate)" if answer.duplicate else "",
+    )
     log.debug("event %s text: %s", event.id, excerpt(event.text, 120))
     return answer
 
@@ -55,9 +70,16 @@ def post_batch(
         try:
             event = EventIn.model_validate(raw)
         except ValidationError as exc:
-            first = describe(list(exc.errors()))[0]
-            results.append(BatchItemOut(index=index, ok=False, error="invalid",
-                                        message=first["message"], field=first["field"]))
+            first = describe([dict(e) for e in exc.errors()])[0]
+            results.append(
+                BatchItemOut(
+                    index=index,
+                    ok=False,
+                    error="invalid",
+                    message=first["message"],
+                    field=first["field"],
+                )
+            )
             continue
         results.append(BatchItemOut(index=index, ok=True, result=accept(runtime, event)))
     accepted = sum(1 for r in results if r.ok)

@@ -16,16 +16,21 @@ from playbook.workflow import apply_action, steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.schemas import EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
 
-router = APIRouter(prefix="/v1/incidents", tags=["incidents"],
-                   dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1/incidents", tags=["incidents"], dependencies=[Depends(require_api_key)]
+)
 FIRST_EVENTS = 20
 
 
 def incident_out(session: Session, incident: Incident, *, with_events: bool) -> IncidentOut:
     events: list[EventOut] = []
     if with_events:
-        query = (select(Event).where(Event.incident_id == incident.id)
-                 .order_by(col(Event.id)).limit(FIRST_EVENTS))
+        query = (
+            select(Event)
+            .where(Event.incident_id == incident.id)
+            .order_by(col(Event.id))
+            .limit(FIRST_EVENTS)
+        )
         # Listings never show personal data, whatever the storage setting.
         events = [EventOut.of(e, excerpt(e.text, 1000)) for e in session.exec(query)]
     return IncidentOut.of(incident, steps_of(session, incident.id or 0), events)
@@ -59,21 +64,32 @@ def show_incident(incident_id: int, session: SessionDep) -> IncidentOut:
 
 
 @router.post("/{incident_id}/steps/{step_id}", response_model=StepActionOut)
-def act_on_step(incident_id: int, step_id: int, body: StepActionIn, session: SessionDep,
-                runtime: RuntimeDep) -> StepActionOut:
+def act_on_step(
+    incident_id: int, step_id: int, body: StepActionIn, session: SessionDep, runtime: RuntimeDep
+) -> StepActionOut:
     incident = get_incident(session, incident_id)
     now = runtime.clock.now()
-    changes = apply_action(session, incident, step_id, body.action, by=body.by, now=now,
-                           note=body.note, assignee=body.assignee, outcome=body.outcome,
-                           expected_version=body.version)
+    changes = apply_action(
+        session,
+        incident,
+        step_id,
+        body.action,
+        by=body.by,
+        now=now,
+        note=body.note,
+        assignee=body.assignee,
+        outcome=body.outcome,
+        expected_version=body.version,
+    )
     steps = {s.id: s for s in steps_of(session, incident_id)}
     for change in changes:
         step = steps.get(change.step_id)
         if step is not None:
             from playbook.actions.cards import step_view
 
-            reply = build_thread_reply(change.actor, change.action, step_view(step), now,
-                                       change.note)
+            reply = build_thread_reply(
+                change.actor, change.action, step_view(step), now, change.note
+            )
             outbox.enqueue_thread(session, incident, reply, now=now)
     outbox.enqueue_card(session, incident, now=now)
     session.flush()

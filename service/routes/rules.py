@@ -27,9 +27,14 @@ class RulesOut(BaseModel):
 def rules_out(runtime: Any) -> RulesOut:
     loaded = runtime.rules.current
     error = runtime.rules.last_error
-    return RulesOut(version=loaded.playbook.version, loaded_at=loaded.loaded_at, file=loaded.file,
-                    backend=loaded.playbook.matcher.name, rules=loaded.playbook.rule_ids,
-                    last_error=[p.as_dict() for p in error.problems] if error else None)
+    return RulesOut(
+        version=loaded.playbook.version,
+        loaded_at=loaded.loaded_at,
+        file=loaded.file,
+        backend=loaded.playbook.matcher.name,
+        rules=loaded.playbook.rule_ids,
+        last_error=[p.as_dict() for p in error.problems] if error else None,
+    )
 
 
 @router.get("", response_model=RulesOut)

@@ -11,10 +11,13 @@ router = APIRouter(prefix="/slack", tags=["slack"])
 
 
 def _not_configured() -> JSONResponse:
-    return JSONResponse(status_code=503, content={
-        "error": "slack_not_configured",
-        "message": "PLAYBOOK_SLACK_SIGNING_SECRET is not set: Slack requests are refused",
-    })
+    return JSONResponse(
+        status_code=503,
+        content={
+            "error": "slack_not_configured",
+            "message": "PLAYBOOK_SLACK_SIGNING_SECRET is not set: Slack requests are refused",
+        },
+    )
 
 
 @router.post("/interactions")

@@ -24,8 +24,12 @@ scalars = st.one_of(
     st.sampled_from(["", "x", "한빛", "ㅋㅋ", "yes", "Y"]),
 )
 leaves = st.one_of(
-    st.builds(c.Cmp, st.sampled_from(NAMES), st.sampled_from(["eq", "neq", "gt", "gte", "lt", "lte"]),
-              scalars),
+    st.builds(
+        c.Cmp,
+        st.sampled_from(NAMES),
+        st.sampled_from(["eq", "neq", "gt", "gte", "lt", "lte"]),
+        scalars,
+    ),
     st.builds(c.Cmp, st.sampled_from(NAMES), st.just("exists")),
     st.builds(c.Const, st.booleans()),
 )
@@ -41,10 +45,17 @@ trees = st.recursive(
 fact_sets = st.dictionaries(st.sampled_from(NAMES), scalars, max_size=len(NAMES))
 
 
-@settings(max_examples=150, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(rules=st.lists(trees, min_size=1, max_size=20), facts=st.lists(fact_sets, min_size=1,
-                                                                      max_size=8))
+@settings(
+    max_examples=150,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    rules=st.lists(trees, min_size=1, max_size=20),
+    facts=st.lists(fact_sets, min_size=1, max_size=8),
+)
 def test_backends_agree(rules: list[c.Cond], facts: list[c.Facts]) -> None:
     compiled = [c.CompiledRule(f"rule{i}", 0, cond) for i, cond in enumerate(rules)]
     durable = durable_backend.DurableMatcher(compiled, "diff")

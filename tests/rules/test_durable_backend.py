@@ -21,9 +21,26 @@ RULES = [
     c.CompiledRule("not-big", 0, c.Not(c.Cmp("followers", "gte", 10000))),
     c.CompiledRule("korean", 0, c.Cmp("lang", "eq", "ko")),
     c.CompiledRule("flag", 0, c.Cmp("x_0", "eq", True)),
-    c.CompiledRule("deep", 0, c.All((c.Any_((c.All((c.Any_((c.Cmp("a", "eq", 1), c.Cmp("b", "eq", 2))),
-                                                     c.Not(c.Cmp("lang", "eq", "en")))),
-                                             c.Cmp("x_0", "eq", True))), c.Cmp("followers", "exists")))),
+    c.CompiledRule(
+        "deep",
+        0,
+        c.All(
+            (
+                c.Any_(
+                    (
+                        c.All(
+                            (
+                                c.Any_((c.Cmp("a", "eq", 1), c.Cmp("b", "eq", 2))),
+                                c.Not(c.Cmp("lang", "eq", "en")),
+                            )
+                        ),
+                        c.Cmp("x_0", "eq", True),
+                    )
+                ),
+                c.Cmp("followers", "exists"),
+            )
+        ),
+    ),
 ]
 
 
@@ -60,8 +77,10 @@ def test_sessions_are_always_deleted(matcher) -> None:
 
 
 def test_threads_agree_with_one_thread(matcher) -> None:
-    inputs = [{"followers": i * 997 % 20000, "lang": "ko" if i % 2 else "en", "x_0": i % 3 == 0}
-              for i in range(200)]
+    inputs = [
+        {"followers": i * 997 % 20000, "lang": "ko" if i % 2 else "en", "x_0": i % 3 == 0}
+        for i in range(200)
+    ]
     expected = [matcher.match(f) for f in inputs]
     barrier = threading.Barrier(8)
     results: list[list[list[str]]] = [[] for _ in range(8)]
