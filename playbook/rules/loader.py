@@ -161,7 +161,9 @@ def _plain(error: dict[str, Any]) -> str:
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"`{error['input']}` is not allowed for `{name}`; use one of {expected}"
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        return message.removeprefix("Value error, ")  # our own validators name their subject
     return f"`{name}`: {message}"
 
 
