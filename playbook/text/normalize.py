@@ -1,17 +1,19 @@
-"""Text normalisation shared by keyword matching and similarity."""
+"""Text normalisation shared by keyword matching, personal-data checks and similarity."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-_RT_PREFIX = re.compile(r"^(?:\s*RT\s+@\w+\s*:?\s*)+", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+")
+# One "RT @user:" at the start of a post; reposts of reposts stack several of them.
+_RT_PREFIX = re.compile(r"\s*rt\s*@\w+\s*:?", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
-_HASHTAG = re.compile(r"#\S+")
-_NOT_WORD = re.compile(r"[^\w\s]|[\d_]", re.UNICODE)
-_SPACE = re.compile(r"\s+")
-_COMPACT = re.compile(r"[\W_]+", re.UNICODE)
+_HASHTAG = re.compile(r"#\w+")
+# Everything that is not a letter or a space: punctuation, emoji, symbols, digits, "_".
+_NOT_LETTER = re.compile(r"[^\w\s]|[\d_]")
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
@@ -19,16 +21,22 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def strip_rt_prefix(text: str) -> str:
+    """The post without its leading "RT @user:" prefixes."""
+    position = 0
+    while match := _RT_PREFIX.match(text, position):
+        position = match.end()
+    return text[position:]
+
+
 def for_similarity(text: str) -> str:
-    """The words of a post without RT prefixes, links, mentions, hashtags, emoji or digits."""
-    text = _RT_PREFIX.sub("", text)
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _HASHTAG.sub(" ", text)
-    text = _NOT_WORD.sub(" ", fold(text))
-    return _SPACE.sub(" ", text).strip()
+    """The words of a post: no RT prefixes, links, mentions, hashtags, emoji, digits or case."""
+    text = strip_rt_prefix(fold(text))
+    for noise in (_URL, _MENTION, _HASHTAG, _NOT_LETTER):
+        text = noise.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def compact(text: str) -> str:
-    """Folded text without spaces or punctuation, to catch "시 발" or "s.h.i.t"."""
-    return _COMPACT.sub("", fold(text))
+    """Folded text without spaces, punctuation or emoji, to catch "시 발" or "s.h.i.t"."""
+    return _NOT_WORD.sub("", fold(text))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
 from playbook import outbox
+from playbook.actions.cards import step_view
 from playbook.actions.slack_card import build_thread_reply
 from playbook.errors import NotFound
 from playbook.models import Event, Incident
@@ -84,9 +85,8 @@ def act_on_step(
     steps = {s.id: s for s in steps_of(session, incident_id)}
     for change in changes:
         step = steps.get(change.step_id)
-        if step is not None:
-            from playbook.actions.cards import step_view
-
+        # The thread logs decisions (people's actions, skips by outcome), not activations.
+        if step is not None and change.action != "refresh":
             reply = build_thread_reply(
                 change.actor, change.action, step_view(step), now, change.note
             )
