@@ -13,7 +13,7 @@ class StepView:
     title: str
     status: str  # pending | active | done | skipped | blocked
     owner: str | None  # "subteam:S0123", "user:U0123" or plain text
-    assignee: str | None
+    assignee: str | None  # a Slack user id ("U0123") or a name
     due_at: datetime | None
     version: int  # bumps on every change: stale clicks are detected with it
     can_act: bool
@@ -36,7 +36,7 @@ class CardView:
     author_handle: str | None
     author_followers: int | None
     post_url: str | None
-    excerpt: str  # already free of personal data
+    excerpt: str  # already redacted of personal data upstream
     steps: tuple[StepView, ...]
     updated_at: datetime
     channel_limit: int = 280

@@ -169,7 +169,7 @@ def _link(url: str | None, label: str) -> str:
     """A mrkdwn link, only for http(s) URLs; `|`, `<`, `>` and spaces are percent-encoded."""
     if not url or not url.lower().startswith(("https://", "http://")) or len(url) > URL_CHARS:
         return ""
-    safe = "".join(f"%{ord(c):02X}" if c in "|<> \"" or ord(c) < 0x21 else c for c in url)
+    safe = "".join(f"%{ord(c):02X}" if c in '|<> "' or ord(c) < 0x21 else c for c in url)
     return f"<{safe.replace('&', '&amp;')}|{label}>"
 
 
@@ -206,10 +206,9 @@ def _value(view: CardView, step: StepView, action: str | None = None) -> str:
 
 def _step_actions(step: StepView) -> list[tuple[str, str, str | None]]:
     """(action, label, style) for every way this step can be moved on."""
-    if step.kind == "verify_facts":
+    first: list[tuple[str, str, str | None]] = [("complete", "Done", "primary")]
+    if step.kind == "verify_facts":  # the facts step ends with a finding, not a plain "done"
         first = [(f"outcome_{key}", label, None) for key, label in OUTCOMES.items()]
-    else:
-        first = [("complete", "Done", "primary")]
     rest: list[tuple[str, str, str | None]] = [
         ("skip", "Skip", None),
         ("assign", "Assign to me", None),
@@ -273,7 +272,7 @@ def _due(step: StepView, now: datetime) -> str:
     if step.due_at is None or step.status in CLOSED:
         return ""
     late = _utc(now) - _utc(step.due_at)
-    overdue = f" · *overdue by {_span(late)}*" if late > timedelta(0) else ""
+    overdue = f" · *overdue* by {_span(late)}" if late > timedelta(0) else ""
     return f"due {_date(step.due_at)}{overdue}"
 
 
@@ -313,17 +312,24 @@ def _step_text(view: CardView, step: StepView, now: datetime, compact: bool) -> 
     return "\n".join(lines)
 
 
-def _step_blocks(view: CardView, step: StepView, now: datetime, nonce: str, compact: bool) -> list[Block]:
+def _step_blocks(
+    view: CardView, step: StepView, now: datetime, nonce: str, compact: bool
+) -> list[Block]:
     block_id = f"s.{step.id}.{step.version}.{nonce}"
     text = _step_text(view, step, now, compact)
     if not step.can_act:
         return [_section(text, block_id)]
     if compact:
         return [_section(text, block_id, _menu(view, step))]
-    return [_section(text, block_id), _actions_block(view, step, f"a.{step.id}.{step.version}.{nonce}")]
+    return [
+        _section(text, block_id),
+        _actions_block(view, step, f"a.{step.id}.{step.version}.{nonce}"),
+    ]
 
 
-def _steps(view: CardView, steps: Sequence[StepView], now: datetime, nonce: str, compact: bool = False) -> list[Block]:
+def _steps(
+    view: CardView, steps: Sequence[StepView], now: datetime, nonce: str, compact: bool = False
+) -> list[Block]:
     return [b for step in steps for b in _step_blocks(view, step, now, nonce, compact)]
 
 
@@ -415,3 +421,279 @@ def build_card(view: CardView, now: datetime) -> dict[str, Any]:
         "unfurl_links": False,
         "unfurl_media": False,
     }
+
+
+# --- thread replies, reminders, escalations -----------------------------------------------------
+
+_VERBS = {
+    "complete": "completed",
+    "skip": "skipped",
+    "reopen": "reopened",
+    "assign": "took",
+    "escalate": "escalated",
+    "edit_draft": "edited the draft of",
+    "refresh": "moved",
+}
+
+
+def _verb(action: str) -> str:
+    if action.startswith("outcome_") and action[8:] in OUTCOMES:
+        return f"recorded *{OUTCOMES[action[8:]]}* on"
+    return _VERBS.get(action) or _text(action, 40, "changed")
+
+
+def build_thread_reply(
+    actor: str, action: str, step: StepView, at: datetime, note: str | None
+) -> dict[str, Any]:
+    """One line in the card's thread: who did what to which step, and when."""
+    kind = _text(step.kind, 60).replace("`", "'")
+    text = (
+        f"{mention(actor)} {_verb(action)} *{_text(step.title, 200, '(untitled step)')}* "
+        f"(`{kind}`, now {_text(step.status, 20)}) at {_date(at)}"
+    )
+    if note:
+        text += f": {_text(note, 500)}"
+    return {"text": truncate(text, FALLBACK_CHARS), "unfurl_links": False, "unfurl_media": False}
+
+
+def _nudge(view: CardView, step: StepView, now: datetime, lead: str, kind: str) -> dict[str, Any]:
+    """A short message about one step, with its buttons when it can be acted on."""
+    nonce = _nonce(view, now)
+    title = _text(step.title, 200, "(untitled step)")
+    incident = f"incident #{view.incident_id} ({view.severity} {_text(view.category, 40)})"
+    line = f"{lead}: *{title}* on {incident} {_due_phrase(step, now)}"
+    blocks = [
+        _section(f"{line}\n{_people(step)}", f"{kind}.{step.id}.{step.version}.{nonce}"),
+        _context(_quote(_text(view.excerpt, 300, "(no text)")), f"{kind}c.{step.id}.{nonce}"),
+    ]
+    if step.can_act:
+        blocks.append(_actions_block(view, step, f"{kind}a.{step.id}.{step.version}.{nonce}"))
+    # The fallback carries the mentions: notifications are built from it.
+    text = truncate(f"{line} ({_people(step)})", FALLBACK_CHARS)
+    return {"text": text, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
+
+
+def build_reminder(view: CardView, step: StepView, now: datetime) -> dict[str, Any]:
+    """A nudge to the step's assignee or owner that it is due or overdue."""
+    return _nudge(view, step, now, f"⏰ Reminder for {mention(step.assignee or step.owner)}", "r")
+
+
+def build_escalation(
+    view: CardView, step: StepView, now: datetime, lead_group: str | None
+) -> dict[str, Any]:
+    """Hands a stuck step to the lead group (`subteam:S…`/`user:U…`), or says none is set."""
+    lead = mention(lead_group) if lead_group else "the incident lead (no lead group in the rules)"
+    return _nudge(view, step, now, f"🚨 Escalated to {lead}", "e")
+
+
+# --- modals -------------------------------------------------------------------------------------
+
+
+def _modal(callback: str, title: str, submit: str, metadata: str, blocks: list[Block]) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": callback,
+        "private_metadata": metadata,
+        "title": _plain(title, MODAL_TITLE_CHARS),
+        "submit": _plain(submit, MODAL_TITLE_CHARS),
+        "close": _plain("Cancel", MODAL_TITLE_CHARS),
+        "blocks": blocks,
+    }
+
+
+def _step_context(view: CardView, step: StepView) -> Block:
+    kind = _text(step.kind, 60).replace("`", "'")
+    title = _text(step.title, 200, "(untitled step)")
+    return _context(f"Incident #{view.incident_id} · *{title}* `{kind}`", "step")
+
+
+def build_skip_modal(view: CardView, step: StepView) -> dict[str, Any]:
+    """Asks why a step is skipped; the reason goes to the card's thread."""
+    reason: Block = {
+        "type": "input",
+        "block_id": REASON_BLOCK,
+        "label": _plain("Why skip this step?", 2000),
+        "hint": _plain("Everyone in the channel sees this in the card's thread.", 2000),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": REASON_BLOCK,
+            "multiline": True,
+            "min_length": 3,
+            "max_length": 500,
+        },
+    }
+    metadata = _value(view, step)
+    return _modal(
+        SKIP_CALLBACK, "Skip step", "Skip step", metadata, [_step_context(view, step), reason]
+    )
+
+
+def _routing_block() -> Block:
+    options = [{"text": _plain(label, BUTTON_CHARS), "value": key} for key, label in ROUTES.items()]
+    return {
+        "type": "input",
+        "block_id": ROUTING_BLOCK,
+        "optional": True,  # only needed while the text is over the limit: checked on submit
+        "label": _plain("Too long for one post: where does the full answer go?", 2000),
+        "element": {"type": "radio_buttons", "action_id": ROUTING_BLOCK, "options": options},
+    }
+
+
+def build_edit_draft_modal(
+    view: CardView, step: StepView, *, draft: str | None = None
+) -> dict[str, Any]:
+    """The draft in a text box, its length against the channel limit and, when it runs over,
+    a choice between a blog post and customer service. `draft` overrides the stored text."""
+    text = (step.draft or "") if draft is None else draft
+    length, limit = draft_length(text), view.channel_limit
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": DRAFT_BLOCK,
+        "multiline": True,
+        "max_length": INPUT_CHARS,
+    }
+    if text:
+        element["initial_value"] = text[:INPUT_CHARS]
+    count = f"{length}/{limit} characters as X counts them (CJK and emoji 2, links {TCO_LENGTH})"
+    blocks = [
+        _step_context(view, step),
+        {
+            "type": "input",
+            "block_id": DRAFT_BLOCK,
+            "label": _plain("Reply", 2000),
+            "hint": _plain(count, 2000),
+            "element": element,
+        },
+    ]
+    if step.lint:
+        findings = "\n".join(f"⚠️ {_text(f, 200)}" for f in step.lint[:10])
+        blocks.append(_context(findings, "lint"))
+    if length > limit:
+        warning = (
+            f"⚠️ *{length - limit} characters over the {limit} limit.* Shorten it, or route it."
+        )
+        blocks += [_section(warning, "over"), _routing_block()]
+    metadata = _value(view, step)
+    return _modal(DRAFT_CALLBACK, "Edit draft", "Save draft", metadata, blocks)
+
+
+def _state_value(state: Any) -> Any:
+    if not isinstance(state, dict):
+        raise ValueError("a modal state entry is not an object")
+    if "value" in state:
+        return state["value"]
+    if "selected_option" in state:
+        option = state["selected_option"]
+        return option.get("value") if isinstance(option, dict) else None
+    return None
+
+
+def parse_modal_submission(payload: dict[str, Any]) -> dict[str, Any]:
+    """A `view_submission` payload as `{callback_id, incident_id, step_id, version, user_id,
+    values: {block_id: value}}` (`block_id.action_id` when a block holds several inputs)."""
+    view = payload.get("view") if isinstance(payload, dict) else None
+    if not isinstance(view, dict):
+        raise ValueError("not a view submission: no view")
+    ids = _decode_value(view.get("private_metadata"))
+    state = view.get("state", {}).get("values", {}) if isinstance(view.get("state"), dict) else {}
+    if not isinstance(state, dict):
+        raise ValueError("the view state is not an object")
+    values: dict[str, Any] = {}
+    for block_id, actions in state.items():
+        if not isinstance(actions, dict):
+            raise ValueError(f"state of block {block_id!r} is not an object")
+        for action_id, entry in actions.items():
+            key = block_id if len(actions) == 1 else f"{block_id}.{action_id}"
+            values[key] = _state_value(entry)
+    user = payload.get("user")
+    return {
+        "callback_id": view.get("callback_id"),
+        "incident_id": ids["i"],
+        "step_id": ids["s"],
+        "version": ids["v"],
+        "user_id": user.get("id") if isinstance(user, dict) else None,
+        "values": values,
+    }
+
+
+def validate_draft_submission(text: str | None, routing: str | None, limit: int) -> dict[str, str]:
+    """Errors in Slack's `response_action: errors` shape, `{block_id: message}`; empty if fine."""
+    if text is None or not text.strip():
+        return {DRAFT_BLOCK: "Write the reply before saving it."}
+    if routing is not None and routing not in ROUTES:
+        return {ROUTING_BLOCK: "Choose one of the listed routes."}
+    over = draft_length(text) - limit
+    if over > 0 and routing is None:
+        return {
+            ROUTING_BLOCK: f"{over} characters over the {limit} limit: shorten the reply, "
+            "or choose where the full answer goes."
+        }
+    return {}
+
+
+def respond_to_draft_submission(
+    view: CardView, step: StepView, submission: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Slack's answer to a draft submission: None to accept it, else errors or a new view."""
+    values = submission.get("values", {})
+    text, routing = values.get(DRAFT_BLOCK), values.get(ROUTING_BLOCK)
+    errors = validate_draft_submission(text, routing, view.channel_limit)
+    if not errors:
+        return None
+    if ROUTING_BLOCK in errors and ROUTING_BLOCK not in values:
+        # Opened under the limit, so the modal has no routing choice yet: show it now.
+        return {"response_action": "update", "view": build_edit_draft_modal(view, step, draft=text)}
+    return {"response_action": "errors", "errors": errors}
+
+
+# --- reading clicks back ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedAction:
+    incident_id: int
+    step_id: int
+    version: int  # the step version the clicker saw: older than the stored one means stale
+    action: str
+
+    @property
+    def outcome(self) -> str | None:
+        """`at_fault` / `not_at_fault` / `needs_investigation` for a verify_facts outcome."""
+        return self.action.removeprefix("outcome_") if self.action.startswith("outcome_") else None
+
+
+def _decode_value(value: Any) -> dict[str, Any]:
+    if not isinstance(value, str) or len(value) > VALUE_CHARS:
+        raise ValueError("a playbook value is a JSON string of at most 2000 characters")
+    try:
+        data = json.loads(value)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"the value is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError("the value is not a JSON object")
+    for key in ("i", "s", "v"):
+        number = data.get(key)
+        if type(number) is not int or number < 0:
+            raise ValueError(f"the value's {key!r} is not a non-negative integer")
+    return data
+
+
+def parse_action(action_id: str, value: str) -> ParsedAction:
+    """Reads a click back (a button's `value`, or a menu's selected option value).
+
+    Raises ValueError on anything this card did not produce.
+    """
+    match = _ACTION_ID.fullmatch(action_id) if isinstance(action_id, str) else None
+    if match is None or match[2] not in ACTIONS:
+        raise ValueError(f"not a playbook action: {action_id!r}")
+    data = _decode_value(value)
+    action = match[2]
+    if action == "menu":
+        action = data.get("a")
+        if action not in ACTIONS or action == "menu":
+            raise ValueError("the menu option names no known action")
+    elif "a" in data and data["a"] != action:
+        raise ValueError("the value names another action than the button")
+    if data["s"] != int(match[1]):
+        raise ValueError("the value is for another step than the button")
+    return ParsedAction(data["i"], data["s"], data["v"], str(action))
