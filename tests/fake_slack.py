@@ -1,139 +1,389 @@
-"""A local fake of Slack's Web API: a real HTTP server on a free loopback port for tests."""
+"""A local fake of Slack's Web API over real HTTP, for slack_sdk.WebClient in tests."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import threading
-from collections.abc import Iterator
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from playbook.actions.slack_validate import SlackPayloadError, validate_message, validate_modal
 
 TOKEN = "xoxb-test-token"
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata")  # sent as JSON strings in forms
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+VIEW_METHODS = ("views.open", "views.update")
+BOT = {"team_id": "T0FAKE", "team": "Fake Team", "user_id": "U0FAKEBOT", "bot_id": "B0FAKEBOT"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Call:
+    """One request as the fake saw it: the body decoded, whatever its encoding was."""
+
     method: str
     body: dict[str, Any]
-
-
-@dataclass
-class _Failure:
+    at: datetime
     status: int = 200
     error: str | None = None
+    reached: bool = True  # False when refused before the method ran (auth, scripted failure)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A payload Slack would refuse or mangle, and why."""
+
+    method: str
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    status: int
+    error: str
     retry_after: int | None = None
 
 
 @dataclass
-class FakeSlack:
-    """Records calls, validates Block Kit, and answers failures when told to."""
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    reached: bool = False
 
-    calls: list[Call] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+class FakeSlack:
+    """Slack's Web API on 127.0.0.1 (a free port) in a daemon thread.
+
+    `with FakeSlack() as slack:` then `WebClient(token=slack.token, base_url=slack.url + "/api/")`
+    (methods are served under `/api/` and at the root alike).
+
+    `.requests` records every request with its answer; `.calls` only those that reached the
+    method (not refused for auth or by a scripted failure): what Slack acted on. Every
+    `blocks`/`view` is validated; problems land in `.invalid` (with `strict=True` the call is
+    also refused with `invalid_blocks`, as Slack would).
+    """
+
+    def __init__(self, token: str = TOKEN, *, strict: bool = False) -> None:
+        self.token = token
+        self.strict = strict
+        self.hold_timeout = 30.0  # a held request never outlives a forgotten test by much
+        self._lock = threading.Condition()
+        self._calls: list[Call] = []
+        self._invalid: list[Invalid] = []
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._holds: dict[str, deque[threading.Event]] = defaultdict(deque)
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._channels: dict[str, str] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ---
 
     def __enter__(self) -> FakeSlack:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-                fake._handle(self)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True).start()
+
+    def stop(self) -> None:
+        with self._lock:
+            for events in self._holds.values():
+                for event in events:
+                    event.set()  # nothing waits past the end of the test
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not running: use it as a context manager")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # --- what tests read ---
+
+    @property
+    def requests(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if c.reached]
+
+    @property
+    def invalid(self) -> list[Invalid]:
+        with self._lock:
+            return list(self._invalid)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Blocks until `count` requests to `method` were answered (made on other threads)."""
+        with self._lock:
+            done = self._lock.wait_for(
+                lambda: sum(c.method == method for c in self._calls) >= count, timeout
+            )
+            if not done:
+                raise TimeoutError(f"{method} was not called {count} time(s) within {timeout}s")
+            return [c for c in self._calls if c.method == method]
+
+    def channel_id(self, channel: str) -> str:
+        """The id the fake gives a channel name (`#crisis-response` -> `C…`); ids pass through."""
+        name = channel.lstrip("#")
+        if name[:1] in ("C", "G", "D") and name[1:].isalnum() and name.isupper():
+            return name
+        with self._lock:
+            return self._channels.setdefault(name, f"C{len(self._channels) + 1:08d}")
+
+    # --- what tests script ---
 
     def fail_next(
         self,
         method: str,
-        *,
-        status: int = 200,
+        status: int | None = None,
+        retry_after: int = 1,
         error: str | None = None,
-        retry_after: int | None = None,
     ) -> None:
+        """The next call to `method` fails: 429 with Retry-After by default, another HTTP status,
+        or with `error` alone an HTTP 200 `{"ok": false, "error": error}` as Slack does."""
+        if status is None:
+            status = 200 if error else 429
+        default = {429: "ratelimited", 200: "fatal_error"}.get(status, "internal_error")
+        failure = _Failure(status, error or default, retry_after if status == 429 else None)
         with self._lock:
-            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after))
+            self._failures[method].append(failure)
 
-    def calls_to(self, method: str) -> list[Call]:
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call to `method` waits, unanswered, until the returned event is set."""
+        event = threading.Event()
         with self._lock:
-            return [c for c in self.calls if c.method == method]
+            self._holds[method].append(event)
+        return event
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        method = request.path.rsplit("/", 1)[-1]
-        length = int(request.headers.get("content-length", 0))
-        raw = request.rfile.read(length).decode()
-        if request.headers.get("content-type", "").startswith("application/json"):
-            body = json.loads(raw or "{}")
-        else:
-            body = {k: v[0] for k, v in parse_qs(raw).items()}
-            for key in ("blocks", "view"):
-                if isinstance(body.get(key), str):
-                    body[key] = json.loads(body[key])
+    # --- serving (runs on the server's threads) ---
+
+    def handle(self, method: str, headers: dict[str, str], raw: bytes, query: str) -> _Answer:
+        arrived = datetime.now(UTC)
+        hold = self._pop(self._holds, method)
+        if hold is not None:
+            hold.wait(self.hold_timeout)
+        body, problem = _decode(headers.get("content-type", ""), raw, query)
+        answer = self._answer(method, headers, body, problem)
         with self._lock:
-            failure = self._failures.get(method, []).pop(0) if self._failures.get(method) else None
-            if request.headers.get("authorization") != f"Bearer {TOKEN}":
-                failure = _Failure(200, "invalid_auth")
-            if failure is None:
-                self.calls.append(Call(method, body))
-                self._validate(method, body)
+            error = None if answer.body.get("ok") else str(answer.body.get("error"))
+            self._calls.append(Call(method, body, arrived, answer.status, error, answer.reached))
+            self._lock.notify_all()
+        return answer
+
+    def _answer(
+        self, method: str, headers: dict[str, str], body: dict[str, Any], problem: str | None
+    ) -> _Answer:
+        auth = _auth_error(headers.get("authorization"), body.get("token"), self.token)
+        if problem or auth:
+            return _Answer(200, {"ok": False, "error": problem or auth})
+        failure = self._pop(self._failures, method)
         if failure is not None:
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
-            answer: dict[str, Any] = {"ok": False, "error": failure.error or "ratelimited"}
-            self._reply(request, failure.status, answer, headers)
-            return
-        ts = f"1700000000.{next(self._ts):06d}"
-        self._reply(
-            request,
-            200,
-            {
-                "ok": True,
-                "channel": body.get("channel", "C1"),
-                "ts": body.get("ts", ts),
-                "message": {"ts": ts},
-            },
-            {},
-        )
+            extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            return _Answer(failure.status, {"ok": False, "error": failure.error}, extra)
+        if self._refused(method, body):
+            return _Answer(200, {"ok": False, "error": "invalid_blocks"})
+        handler = self._methods().get(method)
+        if handler is None:
+            return _Answer(404, {"ok": False, "error": "unknown_method"})
+        with self._lock:
+            return _Answer(200, handler(body), reached=True)
 
-    def _validate(self, method: str, body: dict[str, Any]) -> None:
+    def _pop(self, queues: dict[str, deque[Any]], method: str) -> Any:
+        with self._lock:
+            queue = queues.get(method)
+            return queue.popleft() if queue else None
+
+    def _refused(self, method: str, body: dict[str, Any]) -> bool:
+        """Validates what Slack would; records problems; True when strict mode refuses."""
         try:
-            if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            if method in MESSAGE_METHODS and ("blocks" in body or "text" in body):
                 validate_message(body)
-            elif method in ("views.open", "views.update"):
+            elif method in VIEW_METHODS and "view" in body:
                 validate_modal(body["view"])
         except SlackPayloadError as exc:
-            self.invalid.append(f"{method}: {exc}")
+            with self._lock:
+                self._invalid.append(Invalid(method, exc.problems))
+            return self.strict
+        return False
 
-    @staticmethod
-    def _reply(
-        request: BaseHTTPRequestHandler,
-        status: int,
-        answer: dict[str, Any],
-        headers: dict[str, str],
-    ) -> None:
-        data = json.dumps(answer).encode()
-        request.send_response(status)
-        request.send_header("content-type", "application/json")
-        request.send_header("content-length", str(len(data)))
-        for key, value in headers.items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
+    def _methods(self) -> dict[str, Any]:
+        return {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+        }
+
+    # --- the methods (called with the lock held) ---
+
+    def _next_ts(self) -> str:
+        # Fixed width, so later messages compare greater both as strings and as numbers.
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.test/", "user": "playbook", **BOT}
+
+    def _post_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not (body.get("text") or body.get("blocks") or body.get("attachments")):
+            return {"ok": False, "error": "no_text"}
+        channel, ts = self._channel(str(body["channel"])), self._next_ts()
+        message = _message(body, ts)
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = self._channel(str(body.get("channel", ""))), str(body.get("ts", ""))
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        message = {**self.messages[(channel, ts)], **_message(body, ts), "edited": True}
+        self.messages[(channel, ts)] = message
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message["text"],
+            "message": message,
+        }
+
+    def _post_ephemeral(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not body.get("user"):
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _views_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(body.get("view"), dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = f"V{next(self._ids):08d}"
+        return self._store_view(view_id, body["view"])
+
+    def _views_update(self, body: dict[str, Any]) -> dict[str, Any]:
+        view_id = body.get("view_id") or self._by_external_id(body.get("external_id"))
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        if body.get("hash") and body["hash"] != self.views[view_id]["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        if not isinstance(body.get("view"), dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return self._store_view(view_id, body["view"])
+
+    def _by_external_id(self, external_id: Any) -> str | None:
+        found = [
+            k for k, v in self.views.items() if external_id and v.get("external_id") == external_id
+        ]
+        return found[0] if found else None
+
+    def _store_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        stored = {**view, "id": view_id, "hash": f"h{next(self._ids)}", "state": {"values": {}}}
+        self.views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _channel(self, channel: str) -> str:
+        name = channel.lstrip("#")
+        if name[:1] in ("C", "G", "D") and name[1:].isalnum() and name.isupper():
+            return name
+        return self._channels.setdefault(name, f"C{len(self._channels) + 1:08d}")
+
+
+def _message(body: dict[str, Any], ts: str) -> dict[str, Any]:
+    message = {"type": "message", "ts": ts, "user": BOT["user_id"], "text": body.get("text", "")}
+    for key in ("blocks", "thread_ts", "attachments", "metadata"):
+        if key in body:
+            message[key] = body[key]
+    return message
+
+
+def _auth_error(header: str | None, form_token: Any, token: str) -> str | None:
+    """Slack's answers: no token at all is `not_authed`, a wrong one `invalid_auth`."""
+    given = header.removeprefix("Bearer ").strip() if header else form_token
+    if header and not header.startswith("Bearer "):
+        return "invalid_auth"
+    if not given:
+        return "not_authed"
+    return None if given == token else "invalid_auth"
+
+
+def _decode(content_type: str, raw: bytes, query: str) -> tuple[dict[str, Any], str | None]:
+    """JSON or form body (plus query string) as one dict; JSON-valued form fields decoded."""
+    body: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query).items()}
+    try:
+        if content_type.startswith("application/json"):
+            data = json.loads(raw or b"{}")
+            if not isinstance(data, dict):
+                return body, "invalid_json"
+            return {**body, **data}, None
+        body.update({k: v[-1] for k, v in parse_qs(raw.decode("utf-8")).items()})
+        for key in JSON_FIELDS:
+            if isinstance(body.get(key), str):
+                body[key] = json.loads(body[key])
+    except (ValueError, UnicodeDecodeError):
+        return body, "invalid_json" if content_type.startswith(
+            "application/json"
+        ) else "invalid_form_data"
+    return body, None
+
+
+def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self._serve()
+
+        def do_GET(self) -> None:
+            self._serve()
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            method = parts.path.removeprefix("/api/").strip("/")
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            answer = slack.handle(method, headers, raw, parts.query)
+            payload = json.dumps(answer.body).encode()
+            try:
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:
+                pass  # the client gave up (a timeout test): Slack would not notice either
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return  # keep test output clean
+
+    return Handler
