@@ -89,6 +89,8 @@ def _test(args: argparse.Namespace) -> int:
     playbook = _load(args.file)
     if playbook is None:
         return 1
+    if args.corpus:
+        return _corpus(playbook, Path(args.corpus), verbose=args.verbose)
     results = run_examples(playbook, SystemClock().now())
     for result in results:
         mark = "pass" if result.passed else "FAIL"
@@ -104,6 +106,17 @@ def _test(args: argparse.Namespace) -> int:
         else f"coverage: no example exercises {', '.join(uncovered)}"
     )
     return 0 if passed == len(results) else 1
+
+
+def _corpus(playbook: Any, folder: Path, *, verbose: bool) -> int:
+    from playbook.clock import SystemClock
+    from playbook.rules.corpus import evaluate, load_corpus, render
+
+    report = evaluate(playbook, load_corpus(folder), SystemClock().now())
+    print(render(report))
+    if verbose:
+        print("\n".join(["", "misses:", *report.misses]))
+    return 0 if not report.abuse_with_public_answer else 1
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -197,6 +210,8 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
     test = verbs.add_parser("test", help="run the examples written in the rules file")
     test.add_argument("file", nargs="?")
+    test.add_argument("--corpus", help="a folder of labelled *.jsonl events to measure against")
+    test.add_argument("--verbose", action="store_true", help="list every miss")
     test.set_defaults(run=_test)
     schema = verbs.add_parser("schema", help="print the JSON Schema of rules.yaml")
     schema.set_defaults(run=_schema)
