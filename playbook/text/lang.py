@@ -1,39 +1,62 @@
-"""Language detection by script: enough to pick Korean or English drafts."""
+"""Language detection by script share: enough to pick Korean or English drafts."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from playbook.text.normalize import strip_links
+
 Language = Literal["ko", "en", "other", "unknown"]
-SAMPLE = 5000  # characters looked at: the script share settles long before that
+
+SAMPLE_CHARS = 10_000  # the script share settles long before this
+KOREAN_SHARE = 0.3  # one Hangul syllable carries what takes two or three Latin letters
+_HANGUL_RANGES = (
+    (0xAC00, 0xD7A3),  # syllables
+    (0x1100, 0x11FF),  # conjoining jamo
+    (0x3130, 0x318F),  # compatibility jamo: ㅋㅋ, ㅅㅂ, ㅠㅠ
+    (0xA960, 0xA97F),  # jamo extended A
+    (0xD7B0, 0xD7FF),  # jamo extended B
+    (0xFFA0, 0xFFDC),  # half-width jamo
+)
 
 
 def _is_hangul(ch: str) -> bool:
     code = ord(ch)
-    return (
-        0xAC00 <= code <= 0xD7A3
-        or 0x1100 <= code <= 0x11FF
-        or 0x3130 <= code <= 0x318F
-        or 0xA960 <= code <= 0xA97F
-        or 0xD7B0 <= code <= 0xD7FF
-    )
+    return any(low <= code <= high for low, high in _HANGUL_RANGES)
+
+
+def _is_latin(ch: str) -> bool:
+    code = ord(ch)
+    # ASCII, Latin-1 and Latin Extended-A/B letters (é, ß, ł), full-width Ａ-ｚ
+    return code < 0x250 or 0xFF21 <= code <= 0xFF5A
+
+
+def _script_counts(text: str) -> tuple[int, int, int]:
+    hangul = latin = other = 0
+    for ch in text:
+        if _is_hangul(ch):
+            hangul += 1
+        elif not ch.isalpha():
+            continue
+        elif _is_latin(ch):
+            latin += 1
+        else:
+            other += 1
+    return hangul, latin, other
 
 
 def detect(text: str) -> Language:
-    """'ko' when Hangul (syllables or jamo like ㅋㅋ) is at least a third of the letters."""
-    hangul = latin = other = 0
-    for ch in text[:SAMPLE]:
-        if _is_hangul(ch):
-            hangul += 1
-        elif ch.isascii() and ch.isalpha():
-            latin += 1
-        elif ch.isalpha():
-            other += 1
+    """'ko' when Hangul makes up 30% of the letters, 'en' when Latin makes up half, else 'other'.
+
+    Links and @handles are left out (a Korean post quoting a URL stays Korean); a post
+    with no letters at all (emoji, numbers) is 'unknown'.
+    """
+    hangul, latin, other = _script_counts(strip_links(text[:SAMPLE_CHARS]))
     letters = hangul + latin + other
     if letters == 0:
         return "unknown"
-    if hangul * 3 >= letters:
+    if hangul >= KOREAN_SHARE * letters:
         return "ko"
-    if latin >= other:
+    if latin * 2 >= letters:
         return "en"
     return "other"

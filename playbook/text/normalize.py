@@ -6,9 +6,10 @@ import re
 import unicodedata
 
 # One "RT @user:" at the start of a post; reposts of reposts stack several of them.
-_RT_PREFIX = re.compile(r"\s*rt\s*@\w+\s*:?", re.IGNORECASE)
+_RT_PREFIX = re.compile(r"\s*rt\s*@[0-9a-z_]+\s*:?\s*", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_MENTION = re.compile(r"@\w+")
+# Handles are ASCII; "kim@example.com" is an address, not a mention.
+_MENTION = re.compile(r"(?<![0-9a-z_.])@[0-9a-z_]+", re.IGNORECASE)
 _HASHTAG = re.compile(r"#\w+")
 # Everything that is not a letter or a space: punctuation, emoji, symbols, digits, "_".
 _NOT_LETTER = re.compile(r"[^\w\s]|[\d_]")
@@ -29,11 +30,15 @@ def strip_rt_prefix(text: str) -> str:
     return text[position:]
 
 
+def strip_links(text: str) -> str:
+    """The post with links and @handles blanked out: they are not the author's words."""
+    return _MENTION.sub(" ", _URL.sub(" ", text))
+
+
 def for_similarity(text: str) -> str:
     """The words of a post: no RT prefixes, links, mentions, hashtags, emoji, digits or case."""
-    text = strip_rt_prefix(fold(text))
-    for noise in (_URL, _MENTION, _HASHTAG, _NOT_LETTER):
-        text = noise.sub(" ", text)
+    text = strip_links(strip_rt_prefix(fold(text)))
+    text = _NOT_LETTER.sub(" ", _HASHTAG.sub(" ", text))
     return _SPACES.sub(" ", text).strip()
 
 
