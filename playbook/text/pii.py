@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,93 +16,143 @@ class PiiMatch:
     end: int
 
 
-# Not glued to surrounding digits, Latin letters or separators; Korean particles may follow
-# directly ("010-1234-5678로").
-_D = r"(?<![0-9A-Za-z./=_-])"
-_E = r"(?![0-9A-Za-z-])"
-_RRN = re.compile(_D + r"(\d{2})(\d{2})(\d{2})\s?-?\s?([1-8])\d{6}" + _E)
+# Where kinds overlap the longer match wins; on a tie, the kind listed first.
+KINDS = ("rrn", "card", "email", "phone", "bank_account", "order_number")
+_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+
+# A number must stand on its own: not glued to letters or digits, not the tail of a longer
+# dashed or dotted number, a decimal, a price ("1,010") or a URL path ("/status/0101...").
+# Hangul may touch it on either side: "번호010-1234-5678로".
+_START = r"(?<![\dA-Za-z_./=,+-])"
+_END = r"(?![\dA-Za-z_]|[.,/-]\d)"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_RRN = re.compile(_START + r"(\d\d)(0[1-9]|1[0-2])(\d\d)(?: ?- ?| )?([1-8])\d{6}" + _END)
+_CARD = re.compile(
+    _START + r"(?:\d{13,19}|\d{4}([ -])(?:\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{6}\1\d{4,5}))" + _END
+)
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?![A-Za-z0-9-])"
+)
+# Mobile 010/011/016-019, Seoul 02, regional 031-064, internet phones 070; "+82" drops the 0.
+_AREA = r"(?:1[016-9]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70)"
 _PHONE = re.compile(
-    _D + r"(?:\+82[\s.-]?|0)(?:1[016789]|2|[3-6][1-5]|70)[\s.-]?\d{3,4}[\s.-]?\d{4}" + _E
+    _START + r"(?:\+82[ .-]?(?:\(0\))?|\(?0)" + _AREA + r"\)?[ .-]?\d{3,4}[ .-]?\d{4}" + _END
 )
-_CARD = re.compile(_D + r"\d(?:[ -]?\d){12,18}" + _E)
-_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_ACCOUNT_CONTEXT = (
-    r"(?:계좌번호|계좌|통장|account|acct|국민|신한|우리|하나|농협|기업|카카오뱅크|토스|"
-    r"케이뱅크|새마을|우체국)"
-)
-_BANK = re.compile(
-    _ACCOUNT_CONTEXT + r"[^\d\n]{0,12}(\d{2,6}-\d{2,6}-\d{2,8}(?:-\d{1,3})?|\d{10,14})",
+_ACCOUNT_DIGITS = re.compile(_START + r"(?:\d{2,6}(?:-\d{2,8}){1,3}|\d{10,14})" + _END)
+_ACCOUNT_CONTEXT = re.compile(
+    r"계좌|통장|입금|이체|송금|은행|국민|신한|우리|하나|농협|기업|카카오뱅크|케이뱅크|토스|"
+    r"새마을|우체국|수협|account|acct|bank",
     re.IGNORECASE,
 )
+_ACCOUNT_LOOKBEHIND = 20  # characters before the digits searched for a context word
+_ACCOUNT_LOOKAHEAD = 12  # and after them: "110-123-456789 (신한)"
 _ORDER = re.compile(
-    r"(?:주문\s?번호|order\s?(?:no\.?|number|#|id))\s*[:#]?\s*([A-Za-z0-9][A-Za-z0-9-]{4,30})",
-    re.IGNORECASE,
+    r"(?:주문\s?번호|(?i:order)\s?(?:(?i:number|num|no)\.?(?![a-z])|(?i:id)|#))"
+    r"\s{0,3}(?:[:#]|은|는|이|가)?\s{0,3}#?"
+    r"(?<![A-Za-z0-9])([A-Za-z0-9][A-Za-z0-9-]{2,38}[A-Za-z0-9])(?![A-Za-z0-9-])"
 )
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
+def find(text: str) -> list[PiiMatch]:
+    """Every piece of personal data in the whole text, in order, without overlaps."""
+    links = [m.span() for m in _URL.finditer(text)]
+    candidates = [m for m in _candidates(text) if m.kind == "email" or not _inside(m, links)]
+    return _without_overlaps(candidates)
 
 
-def _plausible_rrn(m: re.Match[str]) -> bool:
-    yy, mm, dd, gender = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
-    century = 1900 if gender in "1256" else 2000 if gender in "3478" else 1800
+def kinds(text: str) -> set[str]:
+    """The kinds of personal data the text carries, e.g. {"phone", "email"}."""
+    return {m.kind for m in find(text)}
+
+
+def redact(text: str) -> str:
+    """The text with each piece of personal data replaced by `[redacted:KIND]`."""
+    out: list[str] = []
+    last = 0
+    for m in find(text):
+        out += [text[last : m.start], f"[redacted:{m.kind}]"]
+        last = m.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _candidates(text: str) -> Iterator[PiiMatch]:
+    for m in _RRN.finditer(text):
+        if _plausible_birth_date(m):
+            yield PiiMatch("rrn", m.start(), m.end())
+    for m in _CARD.finditer(text):
+        if _plausible_card(re.sub(r"\D", "", m.group())):
+            yield PiiMatch("card", m.start(), m.end())
+    for m in _EMAIL.finditer(text):
+        yield PiiMatch("email", m.start(), m.end())
+    for m in _PHONE.finditer(text):
+        yield PiiMatch("phone", m.start(), m.end())
+    for m in _ACCOUNT_DIGITS.finditer(text):
+        if 10 <= sum(ch.isdigit() for ch in m.group()) <= 16 and _near_account_word(text, m):
+            yield PiiMatch("bank_account", m.start(), m.end())
+    for m in _ORDER.finditer(text):
+        if any(ch.isdigit() for ch in m.group(1)):
+            yield PiiMatch("order_number", m.start(1), m.end(1))
+
+
+def _plausible_birth_date(m: re.Match[str]) -> bool:
+    """The first six digits are a real date in the century the gender digit gives."""
+    year, month, day, gender = (int(m.group(i)) for i in range(1, 5))
+    century = 1900 if gender in (1, 2, 5, 6) else 2000
     try:
-        date(century + yy, mm, dd)
+        date(century + year, month, day)
     except ValueError:
         return False
     return True
 
 
-def find(text: str) -> list[PiiMatch]:
-    """Every piece of personal data, most specific kind first where they overlap."""
-    scan = text  # the whole text: personal data anywhere in it must be redacted
-    found: list[PiiMatch] = []
-    for m in _RRN.finditer(scan):
-        if _plausible_rrn(m):
-            found.append(PiiMatch("rrn", m.start(), m.end()))
-    for m in _EMAIL.finditer(scan):
-        found.append(PiiMatch("email", m.start(), m.end()))
-    for m in _PHONE.finditer(scan):
-        found.append(PiiMatch("phone", m.start(), m.end()))
-    for m in _CARD.finditer(scan):
-        digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits):
-            found.append(PiiMatch("card", m.start(), m.end()))
-    for m in _BANK.finditer(scan):
-        found.append(PiiMatch("bank_account", m.start(1), m.end(1)))
-    for m in _ORDER.finditer(scan):
-        found.append(PiiMatch("order_number", m.start(1), m.end(1)))
-    return _without_overlaps(found)
+def _plausible_card(digits: str) -> bool:
+    """Issuer prefix (Amex/JCB 3, Visa 4, Mastercard 5 and 2221-2720, 6, domestic 9) and Luhn."""
+    if not 13 <= len(digits) <= 19:
+        return False
+    issuer_ok = digits[0] in "34569" or 2221 <= int(digits[:4]) <= 2720
+    return issuer_ok and _luhn_ok(digits)
 
 
-def _without_overlaps(found: list[PiiMatch]) -> list[PiiMatch]:
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _near_account_word(text: str, m: re.Match[str]) -> bool:
+    before = text[max(0, m.start() - _ACCOUNT_LOOKBEHIND) : m.start()]
+    after = text[m.end() : m.end() + _ACCOUNT_LOOKAHEAD]
+    return bool(_ACCOUNT_CONTEXT.search(before) or _ACCOUNT_CONTEXT.search(after))
+
+
+def _inside(match: PiiMatch, links: list[tuple[int, int]]) -> bool:
+    """Whether the match overlaps one of the links (sorted, not overlapping each other)."""
+    i = bisect_left(links, (match.end, -1)) - 1  # the last link starting before the match ends
+    return i >= 0 and links[i][1] > match.start
+
+
+def _without_overlaps(candidates: list[PiiMatch]) -> list[PiiMatch]:
+    """Overlapping candidates are settled cluster by cluster: longest, then most specific."""
     kept: list[PiiMatch] = []
-    for match in found:  # earlier kinds in `find` are the more specific ones
-        if all(match.end <= k.start or match.start >= k.end for k in kept):
-            kept.append(match)
-    return sorted(kept, key=lambda m: m.start)
+    cluster: list[PiiMatch] = []
+    cluster_end = -1
+    for m in sorted(candidates, key=lambda c: (c.start, c.end)):
+        if m.start >= cluster_end:  # nothing so far reaches this match: a new cluster
+            kept += _settle(cluster)
+            cluster = []
+        cluster.append(m)
+        cluster_end = max(cluster_end, m.end)
+    return kept + _settle(cluster)
 
 
-def kinds(text: str) -> set[str]:
-    return {m.kind for m in find(text)}
-
-
-def redact(text: str) -> str:
-    """Each piece of personal data replaced by `[redacted:KIND]`."""
-    matches = find(text)
-    if not matches:
-        return text
-    out, last = [], 0
-    for m in matches:
-        out.append(text[last : m.start])
-        out.append(f"[redacted:{m.kind}]")
-        last = m.end
-    out.append(text[last:])
-    return "".join(out)
+def _settle(cluster: list[PiiMatch]) -> list[PiiMatch]:
+    chosen: list[PiiMatch] = []
+    for m in sorted(cluster, key=lambda c: (c.start - c.end, _RANK[c.kind], c.start)):
+        if all(m.end <= c.start or c.end <= m.start for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda c: c.start)
