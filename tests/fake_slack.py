@@ -97,10 +97,16 @@ class FakeSlack:
         self.stop()
 
     def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server = server
-        threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True).start()
+        # A short poll keeps stop() quick: shutdown() waits for the loop to notice.
+        serve = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-slack",
+            daemon=True,
+        )
+        serve.start()
 
     def stop(self) -> None:
         with self._lock:
@@ -317,6 +323,11 @@ class FakeSlack:
         if name[:1] in ("C", "G", "D") and name[1:].isalnum() and name.isupper():
             return name
         return self._channels.setdefault(name, f"C{len(self._channels) + 1:08d}")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops bursts of connections for a second
 
 
 def _message(body: dict[str, Any], ts: str) -> dict[str, Any]:
