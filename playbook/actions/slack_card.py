@@ -301,7 +301,8 @@ def _draft_lines(view: CardView, step: StepView) -> list[str]:
 def _step_text(view: CardView, step: StepView, now: datetime, compact: bool) -> str:
     icon = STATUS_ICON.get(step.status, "•")
     kind = _text(step.kind, 60).replace("`", "'")
-    state = " · ".join(p for p in (step.status, _people(step), _due(step, now)) if p)
+    status = _text(step.status, 20)
+    state = " · ".join(p for p in (status, _people(step), _due(step, now)) if p)
     lines = [f"{icon} *{_text(step.title, 200, '(untitled step)')}*  `{kind}`", state]
     if step.outcome:
         lines.append(f"Outcome: *{OUTCOMES.get(step.outcome) or _text(step.outcome, 60)}*")
@@ -398,7 +399,7 @@ def _facts_text(view: CardView) -> str:
 def _fallback(view: CardView) -> str:
     open_steps = sum(1 for s in view.steps if s.status not in CLOSED)
     text = (
-        f"{view.severity.upper()} {view.category} #{view.incident_id}: "
+        f"{_text(view.severity.upper(), 20)} {_text(view.category, 40)} #{view.incident_id}: "
         f"{_text(view.title, 300, '(untitled)')} ({open_steps} open steps)"
     )
     return truncate(text, FALLBACK_CHARS)
@@ -460,7 +461,8 @@ def _nudge(view: CardView, step: StepView, now: datetime, lead: str, kind: str) 
     """A short message about one step, with its buttons when it can be acted on."""
     nonce = _nonce(view, now)
     title = _text(step.title, 200, "(untitled step)")
-    incident = f"incident #{view.incident_id} ({view.severity} {_text(view.category, 40)})"
+    severity, category = _text(view.severity, 20), _text(view.category, 40)
+    incident = f"incident #{view.incident_id} ({severity} {category})"
     line = f"{lead}: *{title}* on {incident} {_due_phrase(step, now)}"
     blocks = [
         _section(f"{line}\n{_people(step)}", f"{kind}.{step.id}.{step.version}.{nonce}"),

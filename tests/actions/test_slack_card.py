@@ -281,6 +281,7 @@ def test_hostile_text_is_inert_everywhere() -> None:
         outcome=HOSTILE,
     )
     view = card_view(
+        replace(hostile, id=3, status=HOSTILE),
         hostile,
         title=HOSTILE,
         excerpt=HOSTILE,
@@ -288,6 +289,8 @@ def test_hostile_text_is_inert_everywhere() -> None:
         escalation=HOSTILE,
         rules_version=HOSTILE,
         status=HOSTILE,
+        category=HOSTILE,
+        severity=HOSTILE,
         post_url="https://twitter.com/x/status/1|<!channel>",
     )
     messages = [
