@@ -106,9 +106,10 @@ def all_text(message: dict[str, Any]) -> str:
 
 
 def mrkdwn_texts(message: dict[str, Any]) -> list[str]:
+    """The fallback and every mrkdwn text: what Slack parses (plain_text it shows as typed)."""
     texts = [message["text"]]
     for block in blocks_of(message):
-        if isinstance(block.get("text"), dict):
+        if isinstance(block.get("text"), dict) and block["text"]["type"] == "mrkdwn":
             texts.append(block["text"]["text"])
         texts += [e["text"] for e in block.get("elements", []) if e.get("type") == "mrkdwn"]
     return texts
