@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from playbook.clock import as_utc
 from playbook.events import EventIn
 from playbook.facts import IncidentStats
-from playbook.models import Event, Incident
+from playbook.models import Event, Incident, IncidentBand
+from playbook.rules.model import GroupingSettings, parse_duration
+from playbook.text.normalize import for_similarity
+from playbook.text.similarity import band_keys, signature, similarity
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,78 @@ class Match:
     reason: str
 
 
-def find_incident(session: Session, event: EventIn) -> Match | None:
+@dataclass(frozen=True)
+class Fingerprint:
+    """An event's text signature and LSH band keys (empty for texts too short to compare)."""
+
+    signature: tuple[int, ...]
+    keys: tuple[str, ...]
+
+
+MIN_SIMILARITY_CHARS = 12  # shorter texts ("ㅋㅋ", "RT") would group unrelated posts
+
+
+def fingerprint(text: str) -> Fingerprint:
+    if len(for_similarity(text)) < MIN_SIMILARITY_CHARS:
+        return Fingerprint((), ())
+    sig = tuple(signature(text))
+    return Fingerprint(sig, tuple(band_keys(sig)))
+
+
+def find_incident(
+    session: Session,
+    event: EventIn,
+    *,
+    fp: Fingerprint | None = None,
+    settings: GroupingSettings | None = None,
+    now: datetime | None = None,
+) -> Match | None:
+    """The open incident an event belongs to: its parent's, or a near-duplicate's."""
+    by_parent = _by_parent(session, event)
+    if by_parent is not None or fp is None or not fp.keys or settings is None or now is None:
+        return by_parent
+    return _by_similarity(session, fp, settings, now)
+
+
+def _by_similarity(
+    session: Session, fp: Fingerprint, settings: GroupingSettings, now: datetime
+) -> Match | None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Instances grouping the same story at once take its keys' locks in one order.
+        for key in sorted(fp.keys):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+    since = now - timedelta(seconds=parse_duration(settings.window))
+    ids = select(IncidentBand.incident_id).where(col(IncidentBand.band_key).in_(fp.keys))
+    query = select(Incident).where(
+        col(Incident.id).in_(ids.distinct()),
+        Incident.status == "open",
+        col(Incident.updated_at) >= since,
+    )
+    best: tuple[float, Incident] | None = None
+    for incident in session.exec(query):
+        score = similarity(fp.signature, tuple(incident.signature)) if incident.signature else 0.0
+        if score >= settings.similarity and (best is None or score > best[0]):
+            best = (score, incident)
+    if best is None:
+        return None
+    score, incident = best
+    return Match(
+        incident,
+        f"text {score:.0%} similar to incident {incident.id} "
+        f"(threshold {settings.similarity:.0%}, window {settings.window})",
+    )
+
+
+def remember(session: Session, incident: Incident, fp: Fingerprint, now: datetime) -> None:
+    """Store a new incident's signature and band keys so later copies find it."""
+    if not fp.keys:
+        return
+    incident.signature = list(fp.signature)
+    for key in fp.keys:
+        session.add(IncidentBand(incident_id=incident.id or 0, band_key=key, created_at=now))
+
+
+def _by_parent(session: Session, event: EventIn) -> Match | None:
     """Reposts, quotes and replies join the open incident of the post they refer to."""
     parent = event.parent_id
     if parent is None:

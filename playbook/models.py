@@ -41,6 +41,7 @@ class Incident(SQLModel, table=True):
     root_external_id: str | None = Field(default=None, max_length=256)
     summary: dict[str, Any] = _json({})
     storm_level: int = 0
+    signature: list[int] = _json([])
     version: int = 1
     created_at: datetime = _when(index=True)
     updated_at: datetime = _when()
@@ -76,6 +77,16 @@ class Event(SQLModel, table=True):
     rules_version: str = Field(max_length=40)
     posted_at: datetime | None = _when(nullable=True)
     received_at: datetime = _when(index=True)
+
+
+class IncidentBand(SQLModel, table=True):
+    """LSH band keys of an incident's text: near-duplicates find it by key, in any instance."""
+
+    __tablename__ = "incident_band"
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    band_key: str = Field(max_length=40, primary_key=True, index=True)
+    created_at: datetime = _when()
 
 
 class Step(SQLModel, table=True):

@@ -53,6 +53,22 @@ def enqueue_thread(
     )
 
 
+def enqueue_notice(
+    session: Session, incident: Incident, channel: str, message: dict[str, Any], *, now: datetime
+) -> None:
+    """A one-off message to another channel (a storm notice to the crisis room)."""
+    session.add(
+        OutboxItem(
+            kind="notice",
+            incident_id=incident.id,
+            channel=channel,
+            payload=message,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
 def pending_count(session: Session) -> int:
     query = select(OutboxItem.id).where(OutboxItem.status == "pending")
     return len(session.exec(query).all())
@@ -139,6 +155,8 @@ class Deliverer:
                 self.sink.update(ref.channel, ref.ts, message)
                 ref.version_sent = incident.version
                 ref.updated_at = now
+        elif item.kind == "notice":
+            self.sink.post(item.channel or "", item.payload)
         elif item.kind == "thread":
             if ref is None:
                 raise RuntimeError("the card is not posted yet")

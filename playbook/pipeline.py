@@ -13,10 +13,18 @@ from sqlmodel import Session, col, select
 from playbook import outbox
 from playbook.events import EventIn
 from playbook.facts import AuthorHistory, summary
-from playbook.grouping import Match, author_seen, find_incident, incident_stats
+from playbook.grouping import (
+    Match,
+    author_seen,
+    find_incident,
+    fingerprint,
+    incident_stats,
+    remember,
+)
 from playbook.models import Event, Incident, Step
 from playbook.rules.model import SEVERITIES
 from playbook.rules.playbook import Decision, Playbook
+from playbook.storm import check_storm
 from playbook.text import pii
 from playbook.workflow import audit, refresh, steps_of
 
@@ -105,14 +113,15 @@ def ingest(
     if stored is not None:
         return duplicate_result(session, stored)
     key = author_key(event)
-    match = find_incident(session, event)
+    fp = fingerprint(event.text)
+    match = find_incident(session, event, fp=fp, settings=playbook.model.settings.grouping, now=now)
     stats = incident_stats(session, match.incident, now) if match else None
     facts = playbook.facts(
         event, now=now, history=author_history(session, key, playbook, now), incident=stats
     )
     decision = playbook.decide(facts, event)
     if match is not None:
-        result = _join(session, match, event, decision, now=now)
+        result = _join(session, match, event, decision, playbook, now=now)
     elif decision.ignored:
         result = IngestResult(
             event.id,
@@ -125,6 +134,9 @@ def ingest(
         )
     else:
         result = _open(session, event, decision, playbook, now=now, channel=default_channel)
+        incident = session.get(Incident, result.incident_id)
+        if incident is not None:
+            remember(session, incident, fp, now)
     _store_event(
         session, event, decision, playbook, result.incident_id, key, now, store_personal_data
     )
@@ -282,7 +294,13 @@ def _create_steps(
 
 
 def _join(
-    session: Session, match: Match, event: EventIn, decision: Decision, *, now: datetime
+    session: Session,
+    match: Match,
+    event: EventIn,
+    decision: Decision,
+    playbook: Playbook,
+    *,
+    now: datetime,
 ) -> IngestResult:
     incident = match.incident
     key = author_key(event)
@@ -304,6 +322,7 @@ def _join(
             note=f"event {event.id} matched {', '.join(decision.matched_rules)}",
         )
         incident.severity = decision.severity
+    check_storm(session, incident, playbook, now=now)
     outbox.enqueue_card(session, incident, now=now)
     steps = steps_of(session, incident.id or 0)
     return IngestResult(

@@ -84,7 +84,9 @@ def test_bad_file_on_disk_keeps_old_rules_in_force(
     reloaded = client.post("/v1/rules/reload").json()
     assert reloaded["version"] != before
     assert reloaded["last_error"] is None
-    after = client.post("/v1/events", json={**EVENT, "id": "p3"}).json()
+    other = "@hanbit_telecom 앱 로그인이 계속 안 돼요. 업데이트 이후로 최악입니다"
+    after = client.post("/v1/events", json={**EVENT, "id": "p3", "text": other}).json()
+    assert after["incident_created"] is True
     incident = client.get(f"/v1/incidents/{after['incident_id']}").json()
     assert incident["rules_version"] == reloaded["version"]
 
