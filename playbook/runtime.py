@@ -13,9 +13,11 @@ from playbook.actions.cards import render_card
 from playbook.actions.sinks import CardSink, ConsoleSink, SlackSink
 from playbook.clock import Clock, SystemClock
 from playbook.db import make_engine, migrate
+from playbook.errors import RulesInvalid
 from playbook.metrics import Metrics
 from playbook.outbox import Deliverer
 from playbook.rules.registry import RulesRegistry
+from playbook.rules.trial import trial_in_child
 from playbook.settings import Settings
 
 log = logging.getLogger("playbook")
@@ -31,6 +33,7 @@ class Runtime:
     deliverer: Deliverer
     metrics: Metrics = field(default_factory=Metrics)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _seen_stamp: tuple[float, int] | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
@@ -46,16 +49,27 @@ class Runtime:
         clock = clock or SystemClock()
         engine = engine or make_engine(settings.database_url)
         migrate(engine)
-        rules = RulesRegistry(settings.rules_file, backend=settings.rules_backend, now=clock.now)
+        rules = RulesRegistry(
+            settings.rules_file,
+            backend=settings.rules_backend,
+            now=clock.now,
+            check=lambda text, file: trial_in_child(text, file, settings.rules_backend),
+        )
         sink = sink or default_sink(settings)
         deliverer = Deliverer(engine, sink, clock, render_card)
-        return cls(settings, engine, clock, rules, sink, deliverer)
+        runtime = cls(settings, engine, clock, rules, sink, deliverer)
+        runtime._seen_stamp = rules.file_stamp()
+        return runtime
 
     def start_workers(self) -> None:
         """Deliver the outbox in the background (the service; tests drain it themselves)."""
-        worker = threading.Thread(target=self._deliver_loop, name="outbox", daemon=True)
-        worker.start()
-        self._threads.append(worker)
+        loops = [("outbox", self._deliver_loop)]
+        if self.settings.watch_rules:
+            loops.append(("rules-watch", self._watch_loop))
+        for name, loop in loops:
+            worker = threading.Thread(target=loop, name=name, daemon=True)
+            worker.start()
+            self._threads.append(worker)
 
     def _deliver_loop(self) -> None:
         while not self._stop.is_set():
@@ -64,6 +78,25 @@ class Runtime:
             except Exception:  # noqa: BLE001 - the loop must survive a bad pass
                 log.exception("outbox pass failed")
             self._stop.wait(self.settings.outbox_interval_seconds)
+
+    def _watch_loop(self) -> None:
+        """Reload when the rules file changes on disk; a bad file leaves the rules in force."""
+        while not self._stop.wait(2.0):
+            self.check_rules_file()
+
+    def check_rules_file(self) -> bool | None:
+        """One look at the rules file: None if unchanged, else whether the reload took."""
+        stamp = self.rules.file_stamp()
+        if stamp == self._seen_stamp:
+            return None
+        self._seen_stamp = stamp
+        try:
+            self.rules.reload()
+        except RulesInvalid:
+            self.metrics.rules_reloads.labels("refused").inc()
+            return False
+        self.metrics.rules_reloads.labels("ok").inc()
+        return True
 
     def close(self) -> None:
         self._stop.set()

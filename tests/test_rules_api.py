@@ -149,3 +149,63 @@ def test_rules_cli_check_and_test() -> None:
     assert test.returncode == 0, test.stdout
     assert "0 failed" in test.stdout
     assert "every rule is exercised" in test.stdout
+
+
+def test_reload_trial_runs_the_examples_in_a_child(
+    tmp_path: Path, runtime: Runtime, client: TestClient
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    text = (REPO_ROOT / "rules.yaml").read_text(encoding="utf-8")
+    broken = text.replace(
+        "expect: {category: praise, severity: low, rules: [praise]",
+        "expect: {category: complaint, severity: low, rules: [praise]",
+    )
+    assert broken != text
+    rules.write_text(broken, encoding="utf-8")
+    runtime.rules.path = rules
+    before = runtime.rules.playbook.version
+    answer = client.post("/v1/rules/reload")
+    assert answer.status_code == 422
+    problem = answer.json()["problems"][0]
+    assert "Praise gets a thank-you" in problem["message"]
+    assert "category is praise, expected complaint" in problem["message"]
+    assert problem["line"] > 0
+    assert runtime.rules.playbook.version == before
+
+
+def test_trial_reports_an_engine_crash_without_dying(monkeypatch) -> None:
+    import pytest
+
+    from playbook.errors import RulesInvalid
+    from playbook.rules import trial
+
+    class Crashed:
+        returncode = -11
+        stdout = b""
+
+    monkeypatch.setattr(trial.subprocess, "run", lambda *a, **k: Crashed())
+    with pytest.raises(RulesInvalid) as caught:
+        trial.trial_in_child("x", "rules.yaml")
+    assert "crashed on this file (signal 11)" in str(caught.value)
+
+
+def test_watcher_reloads_good_files_and_refuses_bad_ones(tmp_path: Path, runtime: Runtime) -> None:
+    import os
+
+    rules = tmp_path / "rules.yaml"
+    text = (REPO_ROOT / "rules.yaml").read_text(encoding="utf-8")
+    rules.write_text(text, encoding="utf-8")
+    runtime.rules.path = rules
+    runtime._seen_stamp = runtime.rules.file_stamp()
+    assert runtime.check_rules_file() is None  # nothing changed
+    before = runtime.rules.playbook.version
+    rules.write_text(text.replace("channel_limit: 280", "channel_limit: 300"), encoding="utf-8")
+    os.utime(rules, (1, 1))
+    assert runtime.check_rules_file() is True
+    good = runtime.rules.playbook.version
+    assert good != before
+    rules.write_text(text + "\nrules: []\n", encoding="utf-8")  # duplicate key
+    os.utime(rules, (2, 2))
+    assert runtime.check_rules_file() is False
+    assert runtime.rules.playbook.version == good
+    assert "duplicate key `rules`" in str(runtime.rules.last_error)

@@ -74,6 +74,14 @@ class RulesRegistry:
             )
             return self.current
 
+    def file_stamp(self) -> tuple[float, int] | None:
+        """The file's modification time and size: what the watcher compares."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime, stat.st_size
+
     def _read(self) -> str:
         try:
             return self.path.read_text(encoding="utf-8")

@@ -44,7 +44,13 @@ def show_rules(runtime: RuntimeDep) -> RulesOut:
 
 @router.post("/reload", response_model=RulesOut)
 def reload_rules(runtime: RuntimeDep) -> RulesOut:
-    runtime.rules.reload()
+    """Validate, trial in a child process, then swap; a bad file changes nothing."""
+    try:
+        runtime.rules.reload()
+    except Exception:
+        runtime.metrics.rules_reloads.labels("refused").inc()
+        raise
+    runtime.metrics.rules_reloads.labels("ok").inc()
     return rules_out(runtime)
 
 
