@@ -1,1 +1,1 @@
-"""Text analysis done in Python before matching: language, personal data, keywords, similarity."""
+"""Text analysis done in Python before rule matching: pure functions, no I/O."""

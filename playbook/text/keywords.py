@@ -29,6 +29,7 @@ class KeywordSet:
     hit "class"); Korean stays substring. With `compact`, spaces, punctuation and emoji inside
     a term are ignored too ("시 발", "s.h.i.t"), as long as the spaced-out match starts a word
     and, for Latin endings, ends one: "this hit" is not "shit", "회사 과장" is not "사과".
+    Only the first MAX_CHARS characters of a text are searched: bounded work per list.
     """
 
     def __init__(
