@@ -62,6 +62,8 @@ DEFAULT_REQUIRES = {
     "publish_action_plan": ("verify_facts", "apologise"),
     "engage_advocates": ("verify_facts",),
 }
+# Drafts that apologise or commit to something are linted (tip 3); thank-yous are not.
+LINTED = frozenset({"apologise", "promise_follow_up", "publish_action_plan", "blog_post"})
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 PLACEHOLDERS = ("author", "author_name", "org", "topic", "expert", "limit", "url")
 
@@ -263,7 +265,7 @@ class Playbook:
         )
         if experts:
             step.detail["experts"] = experts
-        if draft is not None:
+        if draft is not None and spec.kind in LINTED:
             step.lint = [
                 {"code": f.code, "message": f.message} for f in apology_lint.lint(draft, language)
             ]
