@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+import json
+from collections.abc import Mapping
+from urllib.parse import parse_qs
 
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi.responses import JSONResponse
+from slack_sdk.signature import Clock as SignatureClock
+from slack_sdk.signature import SignatureVerifier
+from starlette.concurrency import run_in_threadpool
+
+from playbook.actions.slack_interactions import handle_command, handle_interaction, send_ephemeral
+from playbook.runtime import Runtime
 from service.deps import RuntimeDep
+from service.errors import problem
 
 router = APIRouter(prefix="/slack", tags=["slack"])
+
+
+class _RuntimeClock(SignatureClock):
+    """The runtime's clock, so tests judge staleness without waiting."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def now(self) -> float:
+        return self.runtime.clock.now().timestamp()
 
 
 def _not_configured() -> JSONResponse:
@@ -20,15 +40,61 @@ def _not_configured() -> JSONResponse:
     )
 
 
-@router.post("/interactions")
-async def interactions(request: Request, runtime: RuntimeDep) -> JSONResponse:
-    if not runtime.settings.slack_signing_secret:
+def _refused(runtime: Runtime, raw: bytes, headers: Mapping[str, str]) -> JSONResponse | None:
+    """None for a request Slack signed within the last 5 minutes, else the answer to give."""
+    secret = runtime.settings.slack_signing_secret
+    if not secret:
         return _not_configured()
-    return JSONResponse(status_code=501, content={"error": "not_implemented"})
+    verifier = SignatureVerifier(secret, clock=_RuntimeClock(runtime))
+    if not verifier.is_valid_request(raw, dict(headers)):
+        return problem(
+            401,
+            "unauthorized",
+            "the Slack signature is missing, stale or wrong",
+            "X-Slack-Signature",
+        )
+    return None
+
+
+def _form(raw: bytes) -> dict[str, str] | None:
+    try:
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {key: values[-1] for key, values in fields.items()}
+
+
+@router.post("/interactions")
+async def interactions(
+    request: Request, runtime: RuntimeDep, background: BackgroundTasks
+) -> Response:
+    raw = await request.body()
+    refused = _refused(runtime, raw, request.headers)
+    if refused is not None:
+        return refused
+    form = _form(raw) or {}
+    try:
+        payload = json.loads(form.get("payload", ""))
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return problem(400, "invalid", "`payload` is not a JSON object", "payload")
+    answer = await run_in_threadpool(handle_interaction, runtime, payload)
+    # Slack wants its answer within 3 s: explanations follow the acknowledgement.
+    for message in answer.ephemeral:
+        background.add_task(send_ephemeral, runtime, message)
+    if answer.body is None:
+        return Response(status_code=200, background=background)
+    return JSONResponse(answer.body, background=background)
 
 
 @router.post("/commands")
 async def commands(request: Request, runtime: RuntimeDep) -> JSONResponse:
-    if not runtime.settings.slack_signing_secret:
-        return _not_configured()
-    return JSONResponse(status_code=501, content={"error": "not_implemented"})
+    raw = await request.body()
+    refused = _refused(runtime, raw, request.headers)
+    if refused is not None:
+        return refused
+    form = _form(raw)
+    if form is None:
+        return problem(400, "invalid", "the body is not form-encoded UTF-8", "body")
+    return JSONResponse(await run_in_threadpool(handle_command, runtime, form))

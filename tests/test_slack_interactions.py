@@ -1,0 +1,326 @@
+"""Slack's clicks, modals and /playbook commands, signed as Slack signs them, against FakeSlack."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from playbook.actions.sinks import SlackSink
+from playbook.actions.slack_card import DRAFT_CALLBACK, SKIP_CALLBACK
+from playbook.clock import FakeClock
+from playbook.models import AuditEntry
+from playbook.runtime import Runtime
+from playbook.settings import Settings
+from service.app import create_app
+from tests.fake_slack import TOKEN, FakeSlack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+USER = "U0CLICKER"
+EVENT = {
+    "id": "i1",
+    "source": "twitter",
+    "mentions": ["hanbit_ceo"],
+    "url": "https://twitter.com/loud/status/1",
+    "author": {"handle": "loud", "followers": 150000},
+    "text": "@hanbit_ceo 인터넷이 사흘째 먹통입니다. 최악",
+}
+LONG_DRAFT = "We are sorry. " * 30  # 420 characters: over the 280 limit
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+    assert fake.invalid == []
+
+
+@pytest.fixture
+def slack_runtime(
+    settings: Settings, clock: FakeClock, db_engine: Engine, slack: FakeSlack
+) -> Iterator[Runtime]:
+    settings.slack_bot_token = TOKEN
+    settings.slack_api_url = slack.url
+    settings.slack_signing_secret = SECRET
+    built = Runtime.build(settings, clock=clock, engine=db_engine)
+    assert isinstance(built.sink, SlackSink)
+    yield built
+    built.rules.close()
+
+
+@pytest.fixture
+def app(slack_runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(slack_runtime, workers=False), client=("127.0.0.1", 1)) as test:
+        yield test
+
+
+# --- signing and posting, as Slack does -------------------------------------------------------
+
+
+def signed(body: str, clock: FakeClock, secret: str = SECRET, age: int = 0) -> dict[str, str]:
+    stamp = str(int(clock.now().timestamp()) - age)
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def post_form(app: TestClient, path: str, form: dict[str, str], clock: FakeClock) -> Any:
+    body = urlencode(form)
+    return app.post(path, content=body, headers=signed(body, clock))
+
+
+def interact(app: TestClient, payload: dict[str, Any], clock: FakeClock) -> Any:
+    return post_form(app, "/slack/interactions", {"payload": json.dumps(payload)}, clock)
+
+
+def latest_card(slack: FakeSlack) -> list[dict[str, Any]]:
+    cards = [c for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c.body]
+    cards += slack.calls_to("chat.update")
+    return sorted(cards, key=lambda c: c.at)[-1].body["blocks"]
+
+
+def button(blocks: list[dict[str, Any]], step_id: int, action: str) -> dict[str, Any]:
+    wanted = f"step:{step_id}:{action}"
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == wanted:
+                return {"type": "button", "action_id": wanted, "value": element["value"]}
+    raise AssertionError(f"no {wanted} button on the card")
+
+
+def click(app: TestClient, clock: FakeClock, element: dict[str, Any], user: str = USER) -> Any:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "clicker"},
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "channel": {"id": "C00000001", "name": "crisis-room"},
+        "container": {"type": "message", "channel_id": "C00000001"},
+        "response_url": "https://hooks.slack.invalid/actions/T0/1/x",
+        "actions": [{**element, "block_id": "a", "action_ts": "1700000000.1"}],
+    }
+    return interact(app, payload, clock)
+
+
+def submit(app: TestClient, clock: FakeClock, view: dict[str, Any], values: dict[str, Any]) -> Any:
+    payload = {
+        "type": "view_submission",
+        "user": {"id": USER},
+        "view": {**view, "state": {"values": values}},
+    }
+    return interact(app, payload, clock)
+
+
+def steps(app: TestClient, incident_id: int) -> dict[str, dict[str, Any]]:
+    return {s["kind"]: s for s in app.get(f"/v1/incidents/{incident_id}").json()["steps"]}
+
+
+def start(app: TestClient, runtime: Runtime) -> int:
+    incident_id = int(app.post("/v1/events", json=EVENT).json()["incident_id"])
+    runtime.deliverer.drain()
+    return incident_id
+
+
+def audit_actions(engine: Engine) -> list[tuple[str, str]]:
+    with Session(engine) as session:
+        return [(a.actor, a.action) for a in session.exec(select(AuditEntry))]
+
+
+# --- signatures ---------------------------------------------------------------------------------
+
+
+def test_forged_and_stale_signatures_are_refused(app: TestClient, clock: FakeClock) -> None:
+    body = urlencode({"command": "/playbook", "text": "status", "user_id": USER})
+    forged = app.post("/slack/commands", content=body, headers=signed(body, clock, "wrong"))
+    assert forged.status_code == 401 and forged.json()["error"] == "unauthorized"
+    stale = app.post("/slack/commands", content=body, headers=signed(body, clock, age=301))
+    assert stale.status_code == 401
+    unsigned = app.post("/slack/interactions", content=body)
+    assert unsigned.status_code == 401
+    assert app.post(
+        "/slack/commands", content=body, headers=signed(body, clock, age=200)
+    ).is_success
+
+
+def test_no_signing_secret_answers_503(client: TestClient) -> None:
+    assert client.post("/slack/interactions", content="payload=%7B%7D").status_code == 503
+    assert client.post("/slack/commands", content="text=list").status_code == 503
+
+
+# --- the full flow ------------------------------------------------------------------------------
+
+
+def test_full_flow_from_card_to_resolution(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    incident_id = start(app, slack_runtime)
+    by_kind = steps(app, incident_id)
+    answer = click(app, clock, button(latest_card(slack), by_kind["triage"]["id"], "complete"))
+    assert answer.status_code == 200 and answer.content == b""
+    slack_runtime.deliverer.drain()
+
+    verify = steps(app, incident_id)["verify_facts"]
+    assert verify["status"] == "active"
+    click(app, clock, button(latest_card(slack), verify["id"], "outcome_at_fault"))
+    slack_runtime.deliverer.drain()
+    by_kind = steps(app, incident_id)
+    assert by_kind["verify_facts"]["detail"]["outcome"] == "at_fault"
+    assert by_kind["apologise"]["status"] == "active"
+    assert by_kind["promise_follow_up"]["status"] == "skipped"
+    replies = [c.body["text"] for c in slack.calls_to("chat.postMessage") if "thread_ts" in c.body]
+    assert any(f"<@{USER}> recorded *At fault*" in r for r in replies)
+    assert (USER, "complete") in audit_actions(slack_runtime.engine)
+
+    apologise = by_kind["apologise"]
+    click(app, clock, button(latest_card(slack), apologise["id"], "edit_draft"))
+    opened = slack.calls_to("views.open")
+    assert len(opened) == 1 and opened[0].body["view"]["callback_id"] == DRAFT_CALLBACK
+    modal = opened[0].body["view"]
+
+    draft = {"draft": {"draft": {"type": "plain_text_input", "value": LONG_DRAFT}}}
+    no_route = {"routing": {"routing": {"type": "radio_buttons", "selected_option": None}}}
+    refused = submit(app, clock, modal, {**draft, **no_route})
+    assert refused.json()["response_action"] == "errors"
+    assert "routing" in refused.json()["errors"]
+    assert steps(app, incident_id)["apologise"]["version"] == apologise["version"]
+
+    blog = {
+        "routing": {"routing": {"type": "radio_buttons", "selected_option": {"value": "blog_post"}}}
+    }
+    saved = submit(app, clock, modal, {**draft, **blog})
+    assert saved.status_code == 200 and saved.content == b""
+    slack_runtime.deliverer.drain()
+    by_kind = steps(app, incident_id)
+    assert by_kind["apologise"]["detail"]["draft"] == LONG_DRAFT
+    assert by_kind["apologise"]["detail"]["routed_to"] == "blog_post"
+    assert by_kind["blog_post"]["status"] == "active"
+    assert (USER, "edit_draft") in audit_actions(slack_runtime.engine)
+
+    for _ in range(10):
+        active = [s for s in steps(app, incident_id).values() if s["status"] == "active"]
+        if not active:
+            break
+        click(app, clock, button(latest_card(slack), active[0]["id"], "complete"))
+        slack_runtime.deliverer.drain()
+    incident = app.get(f"/v1/incidents/{incident_id}").json()
+    assert incident["status"] == "resolved"
+    assert slack.calls_to("chat.postEphemeral") == []
+
+
+def test_over_limit_draft_in_a_modal_without_routing_shows_the_choice(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    incident_id = start(app, slack_runtime)
+    ack = steps(app, incident_id)["acknowledge"]
+    click(
+        app, clock, button(latest_card(slack), steps(app, incident_id)["triage"]["id"], "complete")
+    )
+    slack_runtime.deliverer.drain()
+    ack = steps(app, incident_id)["acknowledge"]
+    click(app, clock, button(latest_card(slack), ack["id"], "edit_draft"))
+    modal = slack.calls_to("views.open")[0].body["view"]
+    draft = {"draft": {"draft": {"type": "plain_text_input", "value": LONG_DRAFT}}}
+    answer = submit(app, clock, modal, draft).json()
+    assert answer["response_action"] == "update"
+    assert "routing" in json.dumps(answer["view"])
+    cs = {
+        "routing": {
+            "routing": {"type": "radio_buttons", "selected_option": {"value": "customer_service"}}
+        }
+    }
+    assert submit(app, clock, modal, {**draft, **cs}).content == b""
+    assert steps(app, incident_id)["cs_handoff"]["status"] == "active"
+
+
+# --- double and stale clicks ------------------------------------------------------------------
+
+
+def test_double_click_is_applied_once(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    incident_id = start(app, slack_runtime)
+    triage = steps(app, incident_id)["triage"]
+    element = button(latest_card(slack), triage["id"], "complete")
+    assert click(app, clock, element).status_code == 200
+    assert click(app, clock, element).status_code == 200
+    completes = [a for a in audit_actions(slack_runtime.engine) if a == (USER, "complete")]
+    assert len(completes) == 1
+    ephemeral = slack.calls_to("chat.postEphemeral")
+    assert len(ephemeral) == 1 and ephemeral[0].body["user"] == USER
+    assert "out of date" in ephemeral[0].body["text"]
+
+
+def test_out_of_date_card_click_changes_nothing(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    incident_id = start(app, slack_runtime)
+    old_card = latest_card(slack)
+    triage = steps(app, incident_id)["triage"]
+    click(app, clock, button(old_card, triage["id"], "assign"), user="U0OTHER")
+    assert steps(app, incident_id)["triage"]["assignee"] == "U0OTHER"
+    before = steps(app, incident_id)
+    click(app, clock, button(old_card, triage["id"], "complete"))
+    click(app, clock, button(old_card, triage["id"], "skip"))
+    assert steps(app, incident_id) == before
+    assert len(slack.calls_to("chat.postEphemeral")) == 2
+    assert slack.calls_to("views.open") == []
+
+
+def test_skip_modal_and_escalate(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    incident_id = start(app, slack_runtime)
+    triage = steps(app, incident_id)["triage"]
+    click(app, clock, button(latest_card(slack), triage["id"], "escalate"))
+    slack_runtime.deliverer.drain()
+    assert (USER, "escalate") in audit_actions(slack_runtime.engine)
+    replies = [c.body for c in slack.calls_to("chat.postMessage") if "thread_ts" in c.body]
+    assert any("Escalated" in r["text"] for r in replies)
+
+    click(app, clock, button(latest_card(slack), triage["id"], "skip"))
+    modal = slack.calls_to("views.open")[0].body["view"]
+    assert modal["callback_id"] == SKIP_CALLBACK
+    reason = {"reason": {"reason": {"type": "plain_text_input", "value": "handled by phone"}}}
+    assert submit(app, clock, modal, reason).content == b""
+    skipped = steps(app, incident_id)["triage"]
+    assert skipped["status"] == "skipped"
+    again = submit(app, clock, modal, reason).json()
+    assert again["response_action"] == "errors"
+
+
+# --- /playbook ------------------------------------------------------------------------------------
+
+
+def command(app: TestClient, clock: FakeClock, text: str) -> dict[str, Any]:
+    form = {"command": "/playbook", "text": text, "user_id": USER, "channel_id": "C00000001"}
+    answer = post_form(app, "/slack/commands", form, clock)
+    assert answer.status_code == 200
+    body: dict[str, Any] = answer.json()
+    assert body["response_type"] == "ephemeral"
+    return body
+
+
+def test_slash_commands(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    assert command(app, clock, "list")["text"] == "No open incidents."
+    incident_id = start(app, slack_runtime)
+    listed = command(app, clock, "list")["text"]
+    assert f"#{incident_id} critical" in listed or f"#{incident_id} " in listed
+    shown = command(app, clock, f"show {incident_id}")["text"]
+    assert "`triage`: active" in shown and "`verify_facts`: pending" in shown
+    assert "No incident #999" in command(app, clock, "show 999")["text"]
+    status = command(app, clock, "status")["text"]
+    assert slack_runtime.rules.playbook.version in status
+    assert "Slack queue: 0 pending" in status
+    assert "`list`" in command(app, clock, "what <!channel>")["text"]
