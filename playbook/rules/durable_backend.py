@@ -1,178 +1,406 @@
-"""The durable-rules matcher, used the safe way (../shared/notes/durable-rules.md).
-
-Facts only (booleans, numbers, short strings) asserted under a fresh session per match; every
-rule guarded against the engine's own state object; a catch-all so nothing is unhandled; the
-session always deleted; no background threads; one uniquely named ruleset per instance.
-
-Kinds are made explicit for the engine: each fact `x` is asserted as `x` plus a type tag
-`x__k` ("b", "n" or "s"), so a comparison only holds between values of one kind, and negation
-is pushed down to the leaves with the reference semantics (`Not(x > 1)` holds when x is
-missing or of another kind).
-"""
+"""The durable-rules matcher: compiled conditions run by its C engine, used the safe way."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
+import struct
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import durable_rules_engine as engine
 
 from playbook.rules import conditions as c
 
-_NAMES = itertools.count(1)
-_FACT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_HOISTED = re.compile(r"^h\d+$")
-_CATCH_ALL = "__catch_all__"
-_GUARD = {"$nex": {"$s": 1}}  # never match the engine's per-session state object
-_OPS = {"eq": "$eq", "neq": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
-_NEGATE = {"eq": "neq", "neq": "eq", "gt": "lte", "gte": "lt", "lt": "gte", "lte": "gt"}
+# Limits of durable-rules 2.0.28, measured (see ../shared/notes/durable-rules.md).
+MAX_STRING = 256
+MAX_INT = 2**53  # the engine compares ints with floats as doubles: exact only up to here
+MAX_NODES = 15  # $and/$or per rule: two expression slots each, and 32 slots are refused (113)
+MAX_PATHS = 64  # a rule fires once per alpha path that holds (~12 µs each); Ors multiply
+MAX_PROPERTIES = 252  # a message of more than 254 properties is refused (302); sid, id are two
+
+_FACT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_GUARD = {"$nex": {"$s": 1}}  # never match the engine's own per-session state object
+_LOW, _HIGH = "", "~"  # "absent or another kind": sorts below / above every encoded value
+_OPS = {"eq", "neq", "gt", "gte", "lt", "lte", "exists"}
+_NEGATED = {"eq": "neq", "gt": "lte", "gte": "lt", "lt": "gte", "lte": "gt"}
+_SIGN, _ONES = 1 << 63, (1 << 64) - 1
+# Names the engine recognises by FNV-1a hash alone: a property must not share a hash with one.
+_ENGINE_NAMES = (  # noqa: SIM905 (a word list reads better than 33 quoted strings)
+    "sid id $s $i $m $l $r $and $or $eq $neq $gt $gte $lt $lte $ex $nex $mt $imt $iall $iany "
+    "$add $sub $mul $div $forward all any pri count cap dist name"
+).split()
+_RULESETS = itertools.count(1)
+
+Kind = Literal["b", "n", "s"]
+Shape = Literal["one", "all", "any"]
 
 
-def _kind(value: c.Scalar) -> str:
+def _kind(value: c.Scalar) -> Kind:
     if isinstance(value, bool):
         return "b"
-    if isinstance(value, int | float):
-        return "n"
-    return "s"
+    return "n" if isinstance(value, int | float) else "s"
 
 
-def _leaf(cmp: c.Cmp, negated: bool) -> dict[str, Any]:
-    fact = cmp.fact
-    if cmp.op == "exists":
-        return {"$nex": {fact: 1}} if negated else {"$ex": {fact: 1}}
-    value = cmp.value
-    if value is None:
-        return _always(negated)
-    kind = _kind(value)
-    if kind == "b" and cmp.op not in ("eq", "neq"):
-        return _always(negated)  # booleans have no order
-    op = _NEGATE[cmp.op] if negated else cmp.op
-    same_kind = {"$and": [{f"{fact}__k": kind}, {_OPS[op]: {fact: _engine_value(value)}}]}
-    if not negated:
-        return same_kind
-    # not(x OP v) holds when x is missing, of another kind, or of this kind and x NEG(OP) v.
-    return {"$or": [{"$nex": {fact: 1}}, {"$neq": {f"{fact}__k": kind}}, same_kind]}
+def encode(value: c.Scalar) -> str:
+    """Text whose byte order is the value order within its kind: "v" and hex digits.
 
-
-def _engine_value(value: c.Scalar) -> Any:
-    if isinstance(value, bool):
-        return 1 if value else 0  # the engine compares booleans as numbers
-    return value
-
-
-def _always(truth: bool) -> dict[str, Any]:
-    return {"$ex": {"$s": 1}} if not truth else {"$nex": {"$s": 1}}
-
-
-MAX_DEPTH = 2  # deeper and/or nesting makes the engine refuse the ruleset (error 113, measured)
-
-
-def to_engine(
-    cond: c.Cond, hoisted: list[tuple[c.Cond, bool]], negated: bool = False, depth: int = 0
-) -> dict[str, Any]:
-    """A condition in durable-rules' JSON form, negation pushed down to the leaves.
-
-    And/or trees nested deeper than the engine accepts are cut: the subtree is appended to
-    `hoisted` and evaluated before matching with the reference semantics, as fact `hN`.
+    The engine compares strings with strncmp over the raw JSON, so a shorter fact string is
+    compared through its closing quote ("ab" > "ab " there). Hex digits all sort after the
+    quote, and UTF-8 keeps code-point order; numbers become IEEE-754 bits in total order.
     """
+    if isinstance(value, bool):
+        return "v1" if value else "v0"
+    if isinstance(value, str):
+        return "v" + value.encode("utf-8", "surrogatepass").hex()
+    (bits,) = struct.unpack(">Q", struct.pack(">d", float(value) + 0.0))  # + 0.0: no -0.0
+    return f"v{bits ^ _ONES if bits & _SIGN else bits | _SIGN:016x}"
+
+
+def check_facts(facts: c.Facts) -> None:
+    """Refuse what the engine cannot compare exactly (ValueError)."""
+    for name, value in facts.items():
+        if not isinstance(name, str) or not _FACT_NAME.fullmatch(name):
+            raise ValueError(f"fact name {name!r} does not match [a-z][a-z0-9_]*")
+        _check_value(f"fact {name!r}", value)
+        if isinstance(value, str) and len(value) > MAX_STRING:
+            raise ValueError(f"fact {name!r} is longer than {MAX_STRING} characters")
+
+
+def _check_value(what: str, value: object) -> None:
+    if isinstance(value, bool | str):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise ValueError(f"{what}: integers beyond ±2**53 are not compared exactly")
+    elif isinstance(value, float):
+        if math.isnan(value):
+            raise ValueError(f"{what}: NaN cannot be compared")
+    else:
+        raise ValueError(f"{what} must be a boolean, number or string, not {type(value).__name__}")
+
+
+def fnv1a(name: str) -> int:
+    """The engine's 32-bit FNV-1a hash of a name (ASCII), by which it finds properties."""
+    digest = 0x811C9DC5
+    for byte in name.encode("ascii"):
+        digest = ((digest ^ byte) * 16777619) & 0xFFFFFFFF
+    return digest
+
+
+# --- conditions in negation normal form -------------------------------------------------
+
+
+def normalise(cond: c.Cond, negated: bool = False) -> c.Cond:
+    """Push `Not` down to the comparisons, flatten and fold constants; same meaning."""
     if isinstance(cond, c.Const):
-        return _always(cond.value != negated)
+        return c.Const(cond.value != negated)
     if isinstance(cond, c.Not):
-        return to_engine(cond.item, hoisted, not negated, depth)
-    if isinstance(cond, c.All | c.Any_):
-        if not cond.items:
-            return _always(isinstance(cond, c.All) != negated)
-        if depth >= MAX_DEPTH:
-            hoisted.append((cond, negated))
-            return {f"h{len(hoisted) - 1}": 1}
-        parts = [to_engine(item, hoisted, negated, depth + 1) for item in cond.items]
-        conjunction = isinstance(cond, c.All) != negated
-        return {"$and" if conjunction else "$or": parts}
-    return _leaf(cond, negated)
+        return normalise(cond.item, not negated)
+    if isinstance(cond, c.Cmp):
+        if cond.op != "exists" and _never_holds(cond):
+            return c.Const(negated)
+        return c.Not(cond) if negated else cond
+    conjunction = isinstance(cond, c.All) != negated  # De Morgan
+    return _join(conjunction, [normalise(item, negated) for item in cond.items])
+
+
+def _never_holds(cmp: c.Cmp) -> bool:
+    # The reference is false for a missing constant and for ordering booleans.
+    if cmp.value is None:
+        return True
+    return isinstance(cmp.value, bool) and cmp.op not in ("eq", "neq")
+
+
+def _join(conjunction: bool, items: list[c.Cond]) -> c.Cond:
+    flat: list[c.Cond] = []
+    for item in items:
+        if isinstance(item, c.Const):
+            if item.value != conjunction:
+                return item  # false in an All, true in an Any_
+            continue
+        if isinstance(item, c.All | c.Any_) and isinstance(item, c.All) == conjunction:
+            flat.extend(item.items)
+        else:
+            flat.append(item)
+    if len(flat) == 1:
+        return flat[0]
+    if not flat:
+        return c.Const(conjunction)
+    return c.All(tuple(flat)) if conjunction else c.Any_(tuple(flat))
+
+
+# --- the engine's form: alpha tests under $and/$or ------------------------------------
+
+
+@dataclass
+class _Leaf:
+    """One comparison as one test, or as two joined by $and / by exclusive $or."""
+
+    cond: c.Cond
+    shape: Shape
+    tests: tuple[dict[str, Any], ...]
+    group: str | None = None  # equality tests on one property: at most one holds
+
+
+@dataclass
+class _Node:
+    cond: c.Cond
+    conjunction: bool
+    parts: list[_Node | _Leaf] = field(default_factory=list)
+
+    def nodes(self) -> int:
+        """The $and/$or objects this emits: what the engine's 15-per-rule limit counts."""
+        return 1 + sum(_cost(part, self.conjunction) for part in self.parts)
+
+    def paths(self) -> int:
+        """How many times the rule can fire for one fact (an upper bound)."""
+        counts = [p.paths() if isinstance(p, _Node) else 1 for p in self.parts]
+        if self.conjunction:
+            return math.prod(counts)
+        groups = {p.group for p in self.parts if isinstance(p, _Leaf) and p.group}
+        ungrouped = (n for p, n in zip(self.parts, counts, strict=True) if _ungrouped(p))
+        return sum(ungrouped) + len(groups)
+
+    def emit(self) -> dict[str, Any]:
+        parts: list[dict[str, Any]] = []
+        for part in self.parts:
+            if isinstance(part, _Node):
+                parts.append(part.emit())
+            elif _cost(part, self.conjunction):
+                parts.append({"$and" if part.shape == "all" else "$or": list(part.tests)})
+            else:
+                parts.extend(part.tests)
+        return {"$and" if self.conjunction else "$or": parts}
+
+
+def _cost(part: _Node | _Leaf, conjunction: bool) -> int:
+    if isinstance(part, _Node):
+        return part.nodes()
+    return int(part.shape == ("any" if conjunction else "all"))
+
+
+def _ungrouped(part: _Node | _Leaf) -> bool:
+    return isinstance(part, _Node) or part.group is None
+
+
+class _Compiler:
+    """Compiles normalised conditions, recording the properties each match must assert."""
+
+    def __init__(self) -> None:
+        self.props: dict[str, tuple[str, Kind | None, str]] = {}  # name: fact, kind, sentinel
+        self.hoisted: list[c.Cond] = []
+
+    def rule(self, rule: c.CompiledRule) -> dict[str, Any] | None:
+        cond = normalise(rule.cond)
+        if cond == c.Const(False):
+            return None  # never holds: no engine rule at all
+        tree = _Node(cond, True, [_Leaf(cond, "one", (_GUARD,))])
+        self._add(tree, cond)
+        while (too_many_paths := tree.paths() > MAX_PATHS) or tree.nodes() > MAX_NODES:
+            found = [f for f in _candidates(tree) if f[2][1] > 1 or not too_many_paths]
+            parent, index, _ = max(found, key=lambda f: f[2])
+            parent.parts[index] = self._hoist(parent.parts[index].cond)
+        return tree.emit()
+
+    def _add(self, node: _Node, cond: c.Cond) -> None:
+        if isinstance(cond, c.Const):
+            return  # only a whole rule can be constant after normalising: true here
+        if isinstance(cond, c.All | c.Any_) and isinstance(cond, c.All) == node.conjunction:
+            for item in cond.items:
+                self._add(node, item)
+        elif isinstance(cond, c.All | c.Any_):
+            child = _Node(cond, isinstance(cond, c.All))
+            self._add(child, cond)
+            node.parts.append(child)
+        else:
+            leaf = self._leaf(cond)
+            if not any(isinstance(p, _Leaf) and p.tests == leaf.tests for p in node.parts):
+                node.parts.append(leaf)  # a repeated alternative would fire twice
+
+    def _leaf(self, cond: c.Cond) -> _Leaf:
+        negated = isinstance(cond, c.Not)
+        cmp = cond.item if isinstance(cond, c.Not) else cond
+        assert isinstance(cmp, c.Cmp)
+        if cmp.op == "exists":
+            present = self._prop(cmp.fact, None, _LOW)
+            return _Leaf(cond, "one", ({"$neq" if negated else "$eq": {present: "1"}},))
+        assert cmp.value is not None
+        kind, key = _kind(cmp.value), encode(cmp.value)
+        # Absent or another kind reads as _LOW or _HIGH, on the side that makes the test
+        # false when positive and true when negated.
+        upward = cmp.op in ("lt", "lte")
+        prop = self._prop(cmp.fact, kind, _HIGH if upward else _LOW)
+        if cmp.op == "neq" and negated:  # absent, another kind, or equal
+            return _Leaf(cond, "any", ({"$eq": {prop: key}}, {"$eq": {prop: _LOW}}))
+        if cmp.op == "neq":  # present, this kind, and different
+            return _Leaf(cond, "all", ({"$neq": {prop: key}}, {"$neq": {prop: _LOW}}))
+        op = _NEGATED[cmp.op] if negated else cmp.op
+        group = prop if op == "eq" else None
+        return _Leaf(cond, "one", ({f"${op}": {prop: key}},), group)
+
+    def _prop(self, fact: str, kind: Kind | None, sentinel: str) -> str:
+        side = "h" if sentinel == _HIGH else "l"
+        name = f"{kind}{side}_{fact}" if kind else f"p_{fact}"
+        self.props[name] = (fact, kind, sentinel)
+        return name
+
+    def _hoist(self, cond: c.Cond) -> _Leaf:
+        """Too big for the engine: evaluate this part in Python and assert the answer."""
+        self.hoisted.append(cond)
+        return _Leaf(cond, "one", ({"$eq": {f"h{len(self.hoisted) - 1}": "1"}},))
+
+
+def _candidates(node: _Node, depth: int = 1) -> Iterator[tuple[_Node, int, tuple[int, ...]]]:
+    """Parts that cost nodes or paths, deepest first, so the engine keeps the most."""
+    for index, part in enumerate(node.parts):
+        if isinstance(part, _Node):
+            yield node, index, (depth, part.paths(), part.nodes())
+            yield from _candidates(part, depth + 1)
+        elif _cost(part, node.conjunction):
+            yield node, index, (depth, 1, 1)
+
+
+def _check_rule(rule: c.CompiledRule) -> None:
+    for cmp in _comparisons(rule.cond):
+        if not _FACT_NAME.fullmatch(cmp.fact):
+            raise ValueError(f"rule {rule.id!r}: fact name {cmp.fact!r} is not allowed")
+        if cmp.op not in _OPS:
+            raise ValueError(f"rule {rule.id!r}: unknown operator {cmp.op!r}")
+        if cmp.op != "exists" and cmp.value is not None:
+            _check_value(f"rule {rule.id!r}", cmp.value)
+
+
+def _comparisons(cond: c.Cond) -> Iterator[c.Cmp]:
+    if isinstance(cond, c.Cmp):
+        yield cond
+    elif isinstance(cond, c.Not):
+        yield from _comparisons(cond.item)
+    elif isinstance(cond, c.All | c.Any_):
+        for item in cond.items:
+            yield from _comparisons(item)
+
+
+# --- the matcher -------------------------------------------------------------------------
 
 
 class DurableMatcher:
-    """All matching rules for one fact set, from durable-rules' C engine."""
+    """All matching rules for one fact set, from durable-rules' C engine.
+
+    Each match asserts one fact under a fresh session and deletes the session afterwards.
+    A fact `x` is asserted as one text property per kind and side a rule reads (`nl_x`,
+    `nh_x`, `sl_x`, ...), holding the encoded value, or a sentinel when x is absent or of
+    another kind, so every comparison and its negation is a single alpha test.
+    """
 
     name = "durable"
 
     def __init__(self, rules: Sequence[c.CompiledRule], version: str) -> None:
         self.version = version
         self._ids = [rule.id for rule in rules]
-        self._ruleset = f"playbook_{_safe(version)}_{next(_NAMES)}"
+        compiler = _Compiler()
         definition: dict[str, Any] = {}
-        self._hoisted: list[tuple[c.Cond, bool]] = []
         for index, rule in enumerate(rules):
-            engine_cond = to_engine(rule.cond, self._hoisted, depth=1)
-            definition[f"r{index}"] = {"all": [{"m": {"$and": [_GUARD, engine_cond]}}], "pri": 1}
-        definition[_CATCH_ALL] = {
-            "all": [{"m": {"$and": [_GUARD, {"$ex": {"__t": 1}}]}}],
-            "pri": 1000,
-        }
-        self._handle = engine.create_ruleset(self._ruleset, _dumps(definition))
+            _check_rule(rule)
+            cond = compiler.rule(rule)
+            if cond is not None:
+                definition[f"r{index}"] = {"all": [{"m": cond}]}
+        # Lowest priority: a fact no rule matches is still handled (unhandled ones leak).
+        definition["none"] = {"all": [{"m": _GUARD}], "pri": 1000}
+        self._props = sorted(compiler.props.items())
+        self._hoisted = compiler.hoisted
+        self._facts = {fact for fact, _, _ in compiler.props.values()}
+        _check_names([name for name, _ in self._props] + _hoisted_names(self._hoisted))
+        self.ruleset = f"playbook_{_safe(version)}_{next(_RULESETS)}"
+        self._handle = engine.create_ruleset(self.ruleset, _dumps(definition))
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)
         self._closed = False
 
+    @property
+    def hoisted(self) -> int:
+        """How many subconditions were too big for the engine and run in Python instead."""
+        return len(self._hoisted)
+
     def match(self, facts: c.Facts) -> list[str]:
-        fact = _encode(facts)
-        for index, (subtree, negated) in enumerate(self._hoisted):
-            fact[f"h{index}"] = int(c.evaluate(subtree, facts) != negated)
+        check_facts(facts)
+        message = self._message(facts)
         with self._lock:
             if self._closed:
-                raise RuntimeError("this matcher was closed")
-            sid = f"m{next(self._sessions)}"
-            fact["sid"] = sid
-            fact["id"] = "f"
-            fired: set[int] = set()
-            try:
-                code, state = engine.assert_fact(self._handle, _dumps(fact))
-                if code not in (0, 3):
-                    raise RuntimeError(f"durable-rules refused the facts (code {code})")
-                self._drain(state, fired)
-            finally:
-                engine.delete_state(self._handle, sid)
-        return [self._ids[i] for i in sorted(fired)]
-
-    def _drain(self, state: int, fired: set[int]) -> None:
-        result = engine.start_action_for_state(self._handle, state)
-        actions = json.loads(result[1]) if result else None
-        while actions:
-            for name in actions:  # one action per round: {rule name: message}
-                if name.startswith("r"):
-                    fired.add(int(name[1:]))
-            following = engine.complete_and_start_action(self._handle, state)
-            actions = json.loads(following) if following else None
+                raise RuntimeError(f"matcher {self.ruleset} is closed")
+            fired = self._run(message)
+        return [self._ids[index] for index in sorted(fired)]
 
     def close(self) -> None:
-        with self._lock:  # waits for an in-flight match to finish
+        with self._lock:  # waits for the match in flight, if any
             if not self._closed:
                 self._closed = True
                 engine.delete_ruleset(self._handle)
 
+    def _message(self, facts: c.Facts) -> dict[str, str]:
+        encoded = {
+            name: (_kind(value), encode(value))
+            for name, value in facts.items()
+            if name in self._facts
+        }
+        message = {"id": "f"}
+        for prop, (fact, kind, sentinel) in self._props:
+            seen = encoded.get(fact)
+            if seen is None or (kind is not None and seen[0] != kind):
+                message[prop] = sentinel
+            else:
+                message[prop] = seen[1] if kind else "1"
+        for index, cond in enumerate(self._hoisted):
+            message[f"h{index}"] = "1" if c.evaluate(cond, facts) else "0"
+        return message
+
+    def _run(self, message: dict[str, str]) -> set[int]:
+        """Assert under a fresh session, collect every rule that fired, delete the session."""
+        sid = f"s{next(self._sessions)}"
+        message["sid"] = sid
+        try:
+            code, state = engine.assert_fact(self._handle, _dumps(message))
+        except engine.error as error:  # refused before a session existed (measured)
+            raise RuntimeError(f"durable-rules refused the facts: {error}") from error
+        if code != 0:  # unhandled: deleting that session crashes; the catch-all prevents it
+            raise RuntimeError(f"durable-rules did not handle the facts (code {code})")
+        try:
+            return set(_drain(self._handle, state))
+        finally:
+            engine.delete_state(self._handle, sid)
+
+
+def _drain(handle: int, state: int) -> Iterator[int]:
+    started = engine.start_action_for_state(handle, state)
+    action = started[1] if started else None
+    while action:
+        name = action[2 : action.index('"', 2)]  # '{"r12":{...}}': no need to parse the fact
+        if name.startswith("r"):
+            yield int(name[1:])
+        action = engine.complete_and_start_action(handle, state)
+
+
+def _hoisted_names(hoisted: list[c.Cond]) -> list[str]:
+    return [f"h{index}" for index in range(len(hoisted))]
+
+
+def _check_names(names: list[str]) -> None:
+    if len(names) > MAX_PROPERTIES:
+        raise ValueError(f"the rules read {len(names)} properties; durable-rules takes 252")
+    seen = {fnv1a(name): name for name in _ENGINE_NAMES}
+    for name in names:
+        other = seen.setdefault(fnv1a(name), name)
+        if other != name:  # the engine would confuse the two
+            raise ValueError(f"durable-rules cannot tell {name!r} from {other!r} (same hash)")
+
 
 def _dumps(value: Any) -> str:
-    # The engine reads UTF-8 text; \u escapes would never equal the Korean they stand for.
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _safe(version: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]", "", version)[:16] or "v"
-
-
-def _encode(facts: c.Facts) -> dict[str, Any]:
-    out: dict[str, Any] = {"__t": 1}
-    for name, value in facts.items():
-        if not _FACT_NAME.match(name) or name.endswith("__k") or _HOISTED.match(name):
-            raise ValueError(f"fact name {name!r} is not allowed")
-        if isinstance(value, str) and len(value) > 256:
-            raise ValueError(f"fact {name!r} is longer than 256 characters")
-        if not isinstance(value, bool | int | float | str):
-            raise ValueError(f"fact {name!r} must be a boolean, number or short string")
-        out[name] = _engine_value(value)
-        out[f"{name}__k"] = _kind(value)
-    return out
