@@ -276,6 +276,27 @@ def test_out_of_date_card_click_changes_nothing(
     assert slack.calls_to("views.open") == []
 
 
+def test_menu_option_acts_and_foreign_actions_are_ignored(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    incident_id = start(app, slack_runtime)
+    triage = steps(app, incident_id)["triage"]
+    value = json.loads(button(latest_card(slack), triage["id"], "assign")["value"])
+    menu = {
+        "type": "static_select",
+        "action_id": f"step:{triage['id']}:menu",
+        "selected_option": {"value": json.dumps({**value, "a": "assign"})},
+    }
+    assert click(app, clock, menu).content == b""
+    assert steps(app, incident_id)["triage"]["assignee"] == USER
+    foreign = {"type": "button", "action_id": "other_app", "value": "x"}
+    assert click(app, clock, foreign).status_code == 200
+    assert interact(app, {"type": "view_closed"}, clock).status_code == 200
+    refused = post_form(app, "/slack/interactions", {"payload": "not json"}, clock)
+    assert refused.status_code == 400 and refused.json()["field"] == "payload"
+    assert slack.calls_to("chat.postEphemeral") == []
+
+
 def test_skip_modal_and_escalate(
     app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
 ) -> None:
@@ -316,7 +337,14 @@ def test_slash_commands(
     assert command(app, clock, "list")["text"] == "No open incidents."
     incident_id = start(app, slack_runtime)
     listed = command(app, clock, "list")["text"]
-    assert f"#{incident_id} critical" in listed or f"#{incident_id} " in listed
+    assert listed.startswith("*Open incidents* (1 of 1):")
+    assert f"#{incident_id} critical complaint: Complaint:" in listed
+    hostile = {**EVENT, "id": "i2", "text": "<!channel> 요금이 두 번 청구됐어요 @here 최악"}
+    app.post("/v1/events", json=hostile)
+    slack_runtime.deliverer.drain()
+    listed = command(app, clock, "list")["text"]
+    assert "&lt;!channel&gt;" in listed and "<!channel>" not in listed
+    assert "@here" not in listed
     shown = command(app, clock, f"show {incident_id}")["text"]
     assert "`triage`: active" in shown and "`verify_facts`: pending" in shown
     assert "No incident #999" in command(app, clock, "show 999")["text"]

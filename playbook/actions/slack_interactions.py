@@ -466,6 +466,16 @@ def _ensure_step(
         changes.append(
             Change(other.id or 0, other.kind, "refresh", previous, other.status, "playbook")
         )
+        audit(
+            session,
+            incident,
+            actor="playbook",
+            action="refresh",
+            at=now,
+            step=other,
+            from_state=previous,
+            to_state=other.status,
+        )
     return changes
 
 
