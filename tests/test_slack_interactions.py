@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 
 from playbook.actions.sinks import SlackSink
 from playbook.actions.slack_card import DRAFT_CALLBACK, SKIP_CALLBACK
+from playbook.actions.slack_interactions import handle_interaction
 from playbook.clock import FakeClock
 from playbook.models import AuditEntry
 from playbook.runtime import Runtime
@@ -99,8 +101,8 @@ def button(blocks: list[dict[str, Any]], step_id: int, action: str) -> dict[str,
     raise AssertionError(f"no {wanted} button on the card")
 
 
-def click(app: TestClient, clock: FakeClock, element: dict[str, Any], user: str = USER) -> Any:
-    payload = {
+def click_payload(element: dict[str, Any], user: str = USER) -> dict[str, Any]:
+    return {
         "type": "block_actions",
         "user": {"id": user, "username": "clicker"},
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
@@ -109,7 +111,10 @@ def click(app: TestClient, clock: FakeClock, element: dict[str, Any], user: str 
         "response_url": "https://hooks.slack.invalid/actions/T0/1/x",
         "actions": [{**element, "block_id": "a", "action_ts": "1700000000.1"}],
     }
-    return interact(app, payload, clock)
+
+
+def click(app: TestClient, clock: FakeClock, element: dict[str, Any], user: str = USER) -> Any:
+    return interact(app, click_payload(element, user), clock)
 
 
 def submit(app: TestClient, clock: FakeClock, view: dict[str, Any], values: dict[str, Any]) -> Any:
@@ -258,6 +263,31 @@ def test_double_click_is_applied_once(
     ephemeral = slack.calls_to("chat.postEphemeral")
     assert len(ephemeral) == 1 and ephemeral[0].body["user"] == USER
     assert "out of date" in ephemeral[0].body["text"]
+
+
+def test_concurrent_double_click_is_applied_once(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack
+) -> None:
+    incident_id = start(app, slack_runtime)
+    triage = steps(app, incident_id)["triage"]
+    payload = click_payload(button(latest_card(slack), triage["id"], "complete"))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: handle_interaction(slack_runtime, payload), range(4)))
+    assert sum(not a.ephemeral for a in answers) == 1
+    completes = [a for a in audit_actions(slack_runtime.engine) if a == (USER, "complete")]
+    assert len(completes) == 1
+
+
+def test_expired_trigger_is_explained(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    incident_id = start(app, slack_runtime)
+    triage = steps(app, incident_id)["triage"]
+    slack.fail_next("views.open", error="expired_trigger_id")
+    click(app, clock, button(latest_card(slack), triage["id"], "skip"))
+    ephemeral = slack.calls_to("chat.postEphemeral")
+    assert len(ephemeral) == 1 and "click again" in ephemeral[0].body["text"]
+    assert steps(app, incident_id)["triage"]["status"] == "active"
 
 
 def test_out_of_date_card_click_changes_nothing(

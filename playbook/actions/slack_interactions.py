@@ -142,8 +142,10 @@ def _parse_click(raw: Any) -> ParsedAction | None:
     option = raw.get("selected_option")
     if value is None and isinstance(option, dict):
         value = option.get("value")
+    if not isinstance(value, str):
+        return None
     try:
-        return parse_action(str(raw.get("action_id", "")), value)  # type: ignore[arg-type]
+        return parse_action(str(raw.get("action_id", "")), value)
     except ValueError:
         return None
 
