@@ -18,6 +18,7 @@ from playbook.metrics import Metrics
 from playbook.outbox import Deliverer
 from playbook.rules.registry import RulesRegistry
 from playbook.rules.trial import trial_in_child
+from playbook.scheduler import run_due
 from playbook.settings import Settings
 
 log = logging.getLogger("playbook")
@@ -74,6 +75,7 @@ class Runtime:
     def _deliver_loop(self) -> None:
         while not self._stop.is_set():
             try:
+                run_due(self.engine, self.rules.playbook.model, self.clock.now())
                 self.deliverer.deliver_due()
             except Exception:  # noqa: BLE001 - the loop must survive a bad pass
                 log.exception("outbox pass failed")

@@ -1,0 +1,100 @@
+"""Due times: a reminder when a step falls due, an escalation when it stays overdue.
+
+Driven by the database: each reminder or escalation is claimed with a conditional UPDATE, so
+several service instances never fire the same one twice. Time comes from the runtime's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from playbook import outbox
+from playbook.actions.cards import card_view, step_view
+from playbook.actions.slack_card import build_escalation, build_reminder
+from playbook.db import session_scope
+from playbook.models import Incident, Step
+from playbook.rules.model import RulesFile
+from playbook.workflow import audit
+
+ESCALATE_AFTER = timedelta(minutes=30)  # overdue this long: the owner's lead group is called
+
+
+def run_due(engine: Engine, rules: RulesFile, now: datetime) -> int:
+    """Send what has fallen due; returns how many reminders and escalations were queued."""
+    with session_scope(engine) as session:
+        due = session.exec(
+            select(Step.id).where(
+                col(Step.status).in_(("active", "pending")),
+                col(Step.due_at) <= now,
+                col(Step.escalated_at).is_(None),
+            )
+        ).all()
+    return sum(_one(engine, rules, step_id, now) for step_id in due if step_id is not None)
+
+
+def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
+    with session_scope(engine) as session:
+        step = session.get(Step, step_id)
+        if step is None or step.due_at is None:
+            return 0
+        overdue = now - _aware(step.due_at)
+        if overdue >= ESCALATE_AFTER and _claim(session, step_id, "escalated_at", now):
+            _escalate(session, rules, step, now)
+            return 1
+        if step.reminded_at is None and _claim(session, step_id, "reminded_at", now):
+            incident = session.get(Incident, step.incident_id)
+            if incident is not None:
+                message = build_reminder(card_view(session, incident, now), step_view(step), now)
+                outbox.enqueue_thread(session, incident, message, now=now)
+            return 1
+    return 0
+
+
+def _claim(session: Session, step_id: int, column: str, now: datetime) -> bool:
+    """Set the timestamp only if nobody has: exactly one instance wins."""
+    target = getattr(Step, column)
+    result = session.execute(
+        update(Step).where(col(Step.id) == step_id, col(target).is_(None)).values({column: now})
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _escalate(session: Session, rules: RulesFile, step: Step, now: datetime) -> None:
+    session.refresh(step)
+    incident = session.get(Incident, step.incident_id)
+    if incident is None:
+        return
+    lead = _lead_group(rules, step)
+    message = build_escalation(card_view(session, incident, now), step_view(step), now, lead)
+    outbox.enqueue_thread(session, incident, message, now=now)
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="escalate",
+        at=now,
+        step=step,
+        from_state=step.status,
+        to_state=step.status,
+        note=f"overdue since {_aware(step.due_at or now):%Y-%m-%d %H:%M} UTC; lead: {lead}",
+    )
+    step.version += 1
+    incident.version += 1
+    outbox.enqueue_card(session, incident, now=now)
+
+
+def _lead_group(rules: RulesFile, step: Step) -> str | None:
+    for expert in rules.experts.values():
+        if expert.owner == step.owner and expert.lead:
+            return expert.lead
+    return rules.settings.storm.notify
+
+
+def _aware(moment: datetime) -> datetime:
+    from playbook.clock import as_utc
+
+    return as_utc(moment)
