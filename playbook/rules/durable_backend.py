@@ -21,10 +21,17 @@ MAX_STRING = 256
 MAX_INT = 2**53  # the engine compares ints with floats as doubles: exact only up to here
 MAX_NODES = 15  # $and/$or per rule: two expression slots each, and 32 slots are refused (113)
 MAX_PATHS = 64  # a rule fires once per alpha path that holds (~12 µs each); Ors multiply
+# The engine walks its alpha network with a stack of 64 pending nodes (65: error 303), and
+# every rule, and every alternative of an $or, that holds waits there. Rules are grouped in
+# buckets under one always-true test each: at most 31 pending buckets, plus one bucket's
+# rules weighing at most 28 (a rule weighs 1 plus the alternatives it may leave pending).
+BUCKET_WEIGHT = 28
+MAX_BUCKETS = 32
 MAX_PROPERTIES = 252  # a message of more than 254 properties is refused (302); sid, id are two
 
 _FACT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _GUARD = {"$nex": {"$s": 1}}  # never match the engine's own per-session state object
+_BUCKET = "q"  # always "-": each bucket's test is "not its number"
 _LOW, _HIGH = "", "~"  # "absent or another kind": sorts below / above every encoded value
 _OPS = {"eq", "neq", "gt", "gte", "lt", "lte", "exists"}
 _NEGATED = {"eq": "neq", "gt": "lte", "gte": "lt", "lt": "gte", "lte": "gt"}
@@ -162,9 +169,22 @@ class _Node:
         counts = [p.paths() if isinstance(p, _Node) else 1 for p in self.parts]
         if self.conjunction:
             return math.prod(counts)
-        groups = {p.group for p in self.parts if isinstance(p, _Leaf) and p.group}
         ungrouped = (n for p, n in zip(self.parts, counts, strict=True) if _ungrouped(p))
-        return sum(ungrouped) + len(groups)
+        return sum(ungrouped) + len(self._groups())
+
+    def pending(self) -> int:
+        """Alternatives left on the engine's walk stack along the worst path (an upper bound)."""
+        deeper = [p.pending() for p in self.parts if isinstance(p, _Node)]
+        if self.conjunction:
+            return sum(deeper)
+        alternatives = sum(map(_ungrouped, self.parts)) + len(self._groups())
+        return alternatives - 1 + max(deeper, default=0)
+
+    def weight(self) -> int:
+        return 1 + self.pending()
+
+    def _groups(self) -> set[str]:
+        return {p.group for p in self.parts if isinstance(p, _Leaf) and p.group}
 
     def emit(self) -> dict[str, Any]:
         parts: list[dict[str, Any]] = []
@@ -195,17 +215,18 @@ class _Compiler:
         self.props: dict[str, tuple[str, Kind | None, str]] = {}  # name: fact, kind, sentinel
         self.hoisted: list[c.Cond] = []
 
-    def rule(self, rule: c.CompiledRule) -> dict[str, Any] | None:
+    def rule(self, rule: c.CompiledRule) -> _Node | None:
+        """The rule within the engine's limits, or None if it never holds."""
         cond = normalise(rule.cond)
         if cond == c.Const(False):
-            return None  # never holds: no engine rule at all
+            return None
         tree = _Node(cond, True, [_Leaf(cond, "one", (_GUARD,))])
         self._add(tree, cond)
-        while (too_many_paths := tree.paths() > MAX_PATHS) or tree.nodes() > MAX_NODES:
-            found = [f for f in _candidates(tree) if f[2][1] > 1 or not too_many_paths]
+        while (branchy := _too_branchy(tree)) or tree.nodes() > MAX_NODES:
+            found = [f for f in _candidates(tree) if f[2][1] > 1 or not branchy]
             parent, index, _ = max(found, key=lambda f: f[2])
             parent.parts[index] = self._hoist(parent.parts[index].cond)
-        return tree.emit()
+        return tree
 
     def _add(self, node: _Node, cond: c.Cond) -> None:
         if isinstance(cond, c.Const):
@@ -253,6 +274,10 @@ class _Compiler:
         """Too big for the engine: evaluate this part in Python and assert the answer."""
         self.hoisted.append(cond)
         return _Leaf(cond, "one", ({"$eq": {f"h{len(self.hoisted) - 1}": "1"}},))
+
+
+def _too_branchy(tree: _Node) -> bool:
+    return tree.paths() > MAX_PATHS or tree.weight() > BUCKET_WEIGHT
 
 
 def _candidates(node: _Node, depth: int = 1) -> Iterator[tuple[_Node, int, tuple[int, ...]]]:
@@ -303,18 +328,17 @@ class DurableMatcher:
         self.version = version
         self._ids = [rule.id for rule in rules]
         compiler = _Compiler()
-        definition: dict[str, Any] = {}
+        trees: dict[int, _Node] = {}
         for index, rule in enumerate(rules):
             _check_rule(rule)
-            cond = compiler.rule(rule)
-            if cond is not None:
-                definition[f"r{index}"] = {"all": [{"m": cond}]}
-        # Lowest priority: a fact no rule matches is still handled (unhandled ones leak).
-        definition["none"] = {"all": [{"m": _GUARD}], "pri": 1000}
+            if (tree := compiler.rule(rule)) is not None:
+                trees[index] = tree
+        definition = _definition(trees)
         self._props = sorted(compiler.props.items())
         self._hoisted = compiler.hoisted
         self._facts = {fact for fact, _, _ in compiler.props.values()}
-        _check_names([name for name, _ in self._props] + _hoisted_names(self._hoisted))
+        names = [_BUCKET, *(name for name, _ in self._props), *_hoisted_names(self._hoisted)]
+        _check_names(names)
         self.ruleset = f"playbook_{_safe(version)}_{next(_RULESETS)}"
         self._handle = engine.create_ruleset(self.ruleset, _dumps(definition))
         self._lock = threading.Lock()
@@ -347,7 +371,7 @@ class DurableMatcher:
             for name, value in facts.items()
             if name in self._facts
         }
-        message = {"id": "f"}
+        message = {"id": "f", _BUCKET: "-"}
         for prop, (fact, kind, sentinel) in self._props:
             seen = encoded.get(fact)
             if seen is None or (kind is not None and seen[0] != kind):
@@ -382,6 +406,30 @@ def _drain(handle: int, state: int) -> Iterator[int]:
         if name.startswith("r"):
             yield int(name[1:])
         action = engine.complete_and_start_action(handle, state)
+
+
+def _definition(trees: dict[int, _Node]) -> dict[str, Any]:
+    """The ruleset: rules in buckets under the guard, and a catch-all."""
+    definition: dict[str, Any] = {}
+    loads: list[int] = []
+    for index, tree in trees.items():
+        bucket = _first_fit(loads, tree.weight())
+        tree.parts.insert(1, _Leaf(c.Const(True), "one", ({"$neq": {_BUCKET: str(bucket)}},)))
+        definition[f"r{index}"] = {"all": [{"m": tree.emit()}]}
+    if len(loads) > MAX_BUCKETS:
+        raise ValueError(f"{len(trees)} rules are too many for one durable-rules ruleset")
+    # Lowest priority: a fact no rule matches is still handled (unhandled ones leak).
+    definition["none"] = {"all": [{"m": _GUARD}], "pri": 1000}
+    return definition
+
+
+def _first_fit(loads: list[int], weight: int) -> int:
+    for bucket, load in enumerate(loads):
+        if load + weight <= BUCKET_WEIGHT:
+            loads[bucket] += weight
+            return bucket
+    loads.append(weight)
+    return len(loads) - 1
 
 
 def _hoisted_names(hoisted: list[c.Cond]) -> list[str]:
