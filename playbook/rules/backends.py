@@ -16,6 +16,7 @@ Backend = Literal["auto", "durable", "python"]
 
 @cache
 def durable_available() -> bool:
+    """Whether durable-rules' C engine imports here (it builds on Python 3.11 and 3.12)."""
     try:
         import durable_rules_engine  # noqa: F401
     except ImportError:
@@ -24,18 +25,31 @@ def durable_available() -> bool:
 
 
 def make_matcher(rules: Sequence[CompiledRule], version: str, backend: Backend = "auto") -> Matcher:
+    """A matcher for one version of the rules; "auto" prefers durable-rules."""
     if backend == "python":
         return PythonMatcher(rules, version)
-    if not durable_available():
-        if backend == "durable":
+    if backend == "durable":
+        if not durable_available():
             raise RuntimeError("durable-rules is not installed (it builds on Python 3.11-3.12)")
-        _warn_once()
+        return _durable(rules, version)
+    if backend != "auto":
+        raise ValueError(f"unknown matcher backend {backend!r}")
+    if not durable_available():
+        _warn_not_installed()
         return PythonMatcher(rules, version)
-    from playbook.rules.durable_backend import DurableMatcher
+    try:
+        return _durable(rules, version)
+    except ValueError as error:  # constants or fact counts the engine cannot hold exactly
+        log.warning("rules %s stay on the plain Python evaluator: %s", version, error)
+        return PythonMatcher(rules, version)
+
+
+def _durable(rules: Sequence[CompiledRule], version: str) -> Matcher:
+    from playbook.rules.durable_backend import DurableMatcher  # imports the C extension
 
     return DurableMatcher(rules, version)
 
 
 @cache
-def _warn_once() -> None:
+def _warn_not_installed() -> None:
     log.warning("durable-rules is not installed: matching with the plain Python evaluator")
