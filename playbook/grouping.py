@@ -138,3 +138,39 @@ def author_seen(session: Session, incident_id: int, author_key: str | None) -> b
 
 def age(moment: datetime, now: datetime) -> timedelta:
     return now - as_utc(moment)
+
+
+def adopt_orphans(session: Session, incident: Incident, event: EventIn, now: datetime) -> int:
+    """Reposts and replies that arrived before their post join its new incident.
+
+    An orphan that opened an incident of its own (still open, one event) has that incident
+    merged into this one; an ignored orphan is simply attached. Returns events moved.
+    """
+    query = select(Event).where(Event.source == event.source, Event.parent_id == event.id)
+    moved = 0
+    for orphan in session.exec(query):
+        if orphan.incident_id == incident.id:
+            continue
+        if orphan.incident_id is not None:
+            solo = session.get(Incident, orphan.incident_id)
+            if solo is None or solo.status != "open" or solo.event_count > 1:
+                continue
+            solo.status = "merged"
+            solo.updated_at = now
+            solo.summary = {**solo.summary, "merged_into": incident.id}
+            from playbook.workflow import audit
+
+            audit(
+                session,
+                solo,
+                actor="playbook",
+                action="merged",
+                at=now,
+                from_state="open",
+                to_state="merged",
+                note=f"its post {event.id} arrived: merged into #{incident.id}",
+            )
+        orphan.incident_id = incident.id
+        incident.event_count += 1
+        moved += 1
+    return moved

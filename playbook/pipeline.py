@@ -15,6 +15,7 @@ from playbook.events import EventIn
 from playbook.facts import AuthorHistory, summary
 from playbook.grouping import (
     Match,
+    adopt_orphans,
     author_seen,
     find_incident,
     fingerprint,
@@ -137,6 +138,7 @@ def ingest(
         incident = session.get(Incident, result.incident_id)
         if incident is not None:
             remember(session, incident, fp, now)
+            adopt_orphans(session, incident, event, now)
     _store_event(
         session, event, decision, playbook, result.incident_id, key, now, store_personal_data
     )

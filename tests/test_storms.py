@@ -116,3 +116,23 @@ def test_closed_incident_is_not_reopened_by_an_old_copy(storm_client, db_engine:
         session.commit()
     copy = post(client, 1, VARIANTS[1])
     assert copy["incident_id"] != first["incident_id"]
+
+
+def test_copies_arriving_before_their_post_are_attached(storm_client) -> None:
+    client, _ = storm_client
+    early = post(
+        client,
+        1,
+        "RT @user0: 한빛 인터넷 또 먹통이래요 다들 괜찮으세요? 너무 화나네요",
+        repost_of="e0",
+    )
+    reply = post(client, 2, "ㅋㅋ 설마", in_reply_to="e0")
+    original = post(client, 0, "한빛텔레콤 인터넷 또 먹통입니다. 벌써 세 시간째예요. 너무 화나네요")
+    assert original["incident_created"]
+    detail = client.get(f"/v1/incidents/{original['incident_id']}").json()
+    assert detail["event_count"] == 3
+    assert {e["id"] for e in detail["events"]} == {"e0", "e1", "e2"}
+    if early["incident_id"] not in (None, original["incident_id"]):
+        merged = client.get(f"/v1/incidents/{early['incident_id']}").json()
+        assert merged["status"] == "merged"
+    assert reply["incident_id"] in (None, original["incident_id"], early["incident_id"])

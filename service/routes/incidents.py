@@ -47,7 +47,7 @@ def get_incident(session: Session, incident_id: int) -> Incident:
 @router.get("", response_model=list[IncidentOut])
 def list_incidents(
     session: SessionDep,
-    status: Literal["open", "resolved", "closed"] | None = None,
+    status: Literal["open", "resolved", "closed", "merged"] | None = None,
     category: Literal["complaint", "rumour", "question", "abuse", "praise", "other"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[IncidentOut]:
