@@ -222,9 +222,8 @@ class _Compiler:
             return None
         tree = _Node(cond, True, [_Leaf(cond, "one", (_GUARD,))])
         self._add(tree, cond)
-        while (branchy := _too_branchy(tree)) or tree.nodes() > MAX_NODES:
-            found = [f for f in _candidates(tree) if f[2][1] > 1 or not branchy]
-            parent, index, _ = max(found, key=lambda f: f[2])
+        while not _fits(tree):
+            parent, index = _smallest_sufficient_part(tree)
             parent.parts[index] = self._hoist(parent.parts[index].cond)
         return tree
 
@@ -276,18 +275,41 @@ class _Compiler:
         return _Leaf(cond, "one", ({"$eq": {f"h{len(self.hoisted) - 1}": "1"}},))
 
 
-def _too_branchy(tree: _Node) -> bool:
-    return tree.paths() > MAX_PATHS or tree.weight() > BUCKET_WEIGHT
+def _fits(tree: _Node) -> bool:
+    return (
+        tree.nodes() <= MAX_NODES and tree.paths() <= MAX_PATHS and tree.weight() <= BUCKET_WEIGHT
+    )
 
 
-def _candidates(node: _Node, depth: int = 1) -> Iterator[tuple[_Node, int, tuple[int, ...]]]:
-    """Parts that cost nodes or paths, deepest first, so the engine keeps the most."""
+def _smallest_sufficient_part(tree: _Node) -> tuple[_Node, int]:
+    """The smallest part whose hoisting makes the rule fit, else the biggest part.
+
+    Hoisting keeps exact answers but moves work to Python: the engine should keep the most.
+    """
+    found = sorted(_candidates(tree), key=lambda place: _size(place[0].parts[place[1]]))
+    for parent, index in found:
+        part = parent.parts[index]
+        parent.parts[index] = _Leaf(part.cond, "one", ())  # a trial: one plain test
+        fits = _fits(tree)
+        parent.parts[index] = part
+        if fits:
+            return parent, index
+    return found[-1]
+
+
+def _candidates(node: _Node) -> Iterator[tuple[_Node, int]]:
+    """Parts whose hoisting would save $and/$or objects, paths or pending alternatives."""
     for index, part in enumerate(node.parts):
         if isinstance(part, _Node):
-            yield node, index, (depth, part.paths(), part.nodes())
-            yield from _candidates(part, depth + 1)
+            yield node, index
+            yield from _candidates(part)
         elif _cost(part, node.conjunction):
-            yield node, index, (depth, 1, 1)
+            yield node, index
+
+
+def _size(part: _Node | _Leaf) -> int:
+    """How many comparisons a part holds: the work hoisting it moves to Python."""
+    return sum(map(_size, part.parts)) if isinstance(part, _Node) else 1
 
 
 def _check_rule(rule: c.CompiledRule) -> None:
