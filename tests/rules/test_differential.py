@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 import pytest
@@ -13,55 +14,105 @@ from playbook.rules.python_backend import PythonMatcher
 
 if sys.version_info >= (3, 13):  # durable-rules does not build there; the fallback is tested
     durable_backend = pytest.importorskip("playbook.rules.durable_backend")
-else:
+else:  # on 3.11 and 3.12 a broken install must fail, not skip
     from playbook.rules import durable_backend
 
-NAMES = ["a", "b", "n", "s", "flag"]
-scalars = st.one_of(
-    st.booleans(),
-    st.integers(min_value=-5, max_value=5),
-    st.sampled_from([-1.5, 0.0, 2.5, 1e6]),
-    st.sampled_from(["", "x", "한빛", "ㅋㅋ", "yes", "Y"]),
+# A few shared names, some of which the adapter or the engine use for themselves.
+NAMES = ("a", "b", "id", "sid", "h0", "q")
+OPS = ("eq", "neq", "gt", "gte", "lt", "lte")
+TEXTS = (
+    "",
+    "ko",
+    "KO",
+    "ab",
+    "ab ",
+    "ab!",
+    "한빛",
+    "한국어",
+    "ㅋㅋ",
+    "ㅋㅋㅋ",
+    'a"b',
+    "a\\b",
+    "😀",
 )
-leaves = st.one_of(
-    st.builds(
-        c.Cmp,
-        st.sampled_from(NAMES),
-        st.sampled_from(["eq", "neq", "gt", "gte", "lt", "lte"]),
-        scalars,
-    ),
+NUMBERS = (0, 1, -1, 3, -2.5, -0.0, 0.5, 1.0, 2**53, -(2**53), math.inf, -math.inf, 5e-324)
+
+strings = st.one_of(st.sampled_from(TEXTS), st.text(max_size=3))
+numbers = st.one_of(st.sampled_from(NUMBERS), st.integers(-5, 5), st.floats(allow_nan=False))
+scalars = st.one_of(st.booleans(), numbers, strings)
+comparisons = st.one_of(
+    st.builds(c.Cmp, st.sampled_from(NAMES), st.sampled_from(OPS), scalars),
     st.builds(c.Cmp, st.sampled_from(NAMES), st.just("exists")),
-    st.builds(c.Const, st.booleans()),
 )
-trees = st.recursive(
-    leaves,
-    lambda inner: st.one_of(
-        st.builds(lambda xs: c.All(tuple(xs)), st.lists(inner, max_size=3)),
-        st.builds(lambda xs: c.Any_(tuple(xs)), st.lists(inner, max_size=3)),
-        st.builds(c.Not, inner),
-    ),
-    max_leaves=10,
-)
-fact_sets = st.dictionaries(st.sampled_from(NAMES), scalars, max_size=len(NAMES))
+leaves = st.one_of(comparisons, st.builds(c.Const, st.booleans()))
+fact_sets = st.dictionaries(st.sampled_from(NAMES), scalars)
 
 
-@settings(
-    max_examples=150,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(
-    rules=st.lists(trees, min_size=1, max_size=20),
-    facts=st.lists(fact_sets, min_size=1, max_size=8),
-)
-def test_backends_agree(rules: list[c.Cond], facts: list[c.Facts]) -> None:
-    compiled = [c.CompiledRule(f"rule{i}", 0, cond) for i, cond in enumerate(rules)]
-    durable = durable_backend.DurableMatcher(compiled, "diff")
-    oracle = PythonMatcher(compiled)
+def trees(depth: int) -> st.SearchStrategy[c.Cond]:
+    """Condition trees of every node kind, at most `depth` deep."""
+    if depth == 0:
+        return leaves
+    inner = trees(depth - 1)
+    items = st.lists(inner, max_size=3).map(tuple)
+    return st.one_of(leaves, items.map(c.All), items.map(c.Any_), inner.map(c.Not))
+
+
+def big_trees(depth: int, conjunction: bool = True) -> st.SearchStrategy[c.Cond]:
+    """Alternating All and Any_ of 3 items: past the engine's node and path limits."""
+    if depth == 0:
+        return st.one_of(comparisons, comparisons.map(c.Not))
+    items = st.lists(big_trees(depth - 1, not conjunction), min_size=3, max_size=3)
+    return items.map(tuple).map(c.All if conjunction else c.Any_)
+
+
+def agree(conds: list[c.Cond], facts: list[c.Facts]) -> int:
+    """Both backends give the same ids for every fact set; returns the hoisted count."""
+    rules = [c.CompiledRule(f"r{i}", 0, cond) for i, cond in enumerate(conds)]
+    durable = durable_backend.DurableMatcher(rules, "diff")
+    oracle = PythonMatcher(rules)
     try:
         for one in facts:
             assert durable.match(one) == oracle.match(one), (rules, one)
+        return durable.hoisted
     finally:
         durable.close()
+
+
+COMMON = {"derandomize": True, "database": None, "deadline": None}
+
+
+@settings(max_examples=600, **COMMON)
+@given(cond=trees(4), facts=st.lists(fact_sets, min_size=1, max_size=6))
+def test_one_rule(cond: c.Cond, facts: list[c.Facts]) -> None:
+    agree([cond], facts)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], **COMMON)
+@given(
+    conds=st.lists(trees(4), min_size=15, max_size=25),
+    facts=st.lists(fact_sets, min_size=20, max_size=40),
+)
+def test_twenty_rules_many_fact_sets(conds: list[c.Cond], facts: list[c.Facts]) -> None:
+    agree(conds, facts)
+
+
+@settings(
+    max_examples=20,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    **COMMON,
+)
+@given(
+    conds=st.lists(big_trees(4), min_size=2, max_size=4),
+    facts=st.lists(fact_sets, min_size=10, max_size=20),
+)
+def test_big_rules_past_the_engines_limits(conds: list[c.Cond], facts: list[c.Facts]) -> None:
+    assert agree(conds, facts) > 0  # parts were hoisted: the limits were reached
+
+
+@settings(max_examples=500, **COMMON)
+@given(st.one_of(st.tuples(numbers, numbers), st.tuples(strings, strings)))
+def test_encoding_keeps_order_within_a_kind(pair: tuple[c.Scalar, c.Scalar]) -> None:
+    left, right = pair
+    encoded = durable_backend.encode(left), durable_backend.encode(right)
+    assert (encoded[0] < encoded[1]) is (left < right)  # type: ignore[operator]
+    assert (encoded[0] == encoded[1]) is (left == right)
