@@ -341,7 +341,9 @@ class DurableMatcher:
     Each match asserts one fact under a fresh session and deletes the session afterwards.
     A fact `x` is asserted as one text property per kind and side a rule reads (`nl_x`,
     `nh_x`, `sl_x`, ...), holding the encoded value, or a sentinel when x is absent or of
-    another kind, so every comparison and its negation is a single alpha test.
+    another kind, so every comparison and its negation is a single alpha test. A part of a
+    rule past the engine's limits (nodes, paths, pending alternatives) is evaluated in
+    Python first and asserted as `hN`: exact either way, and `hoisted` counts them.
     """
 
     name = "durable"
