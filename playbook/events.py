@@ -11,6 +11,8 @@ from playbook.errors import InvalidInput
 
 MAX_TEXT_CHARS = 100_000
 
+MAX_COUNT = 10**12  # no account or post has more; larger numbers are a sender's bug
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 ShortStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 Handle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
@@ -25,7 +27,7 @@ class Author(BaseModel):
     id: ShortStr | None = None
     handle: Handle | None = None
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    followers: Annotated[int, Field(ge=0)] | None = None
+    followers: Count | None = None
     verified: bool = False
 
     _handle = field_validator("handle")(lambda v: _strip_at(v))
@@ -34,10 +36,10 @@ class Author(BaseModel):
 class Metrics(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    reposts: Annotated[int, Field(ge=0)] = 0
-    replies: Annotated[int, Field(ge=0)] = 0
-    likes: Annotated[int, Field(ge=0)] = 0
-    quotes: Annotated[int, Field(ge=0)] = 0
+    reposts: Count = 0
+    replies: Count = 0
+    likes: Count = 0
+    quotes: Count = 0
 
 
 class EventIn(BaseModel):
@@ -88,11 +90,11 @@ class EventIn(BaseModel):
 class XPublicMetrics(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    retweet_count: int = 0
-    reply_count: int = 0
-    like_count: int = 0
-    quote_count: int = 0
-    followers_count: int | None = None
+    retweet_count: Count = 0
+    reply_count: Count = 0
+    like_count: Count = 0
+    quote_count: Count = 0
+    followers_count: Count | None = None
 
 
 class XReference(BaseModel):

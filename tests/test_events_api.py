@@ -239,3 +239,13 @@ def test_x_single_post_object(client: TestClient) -> None:
     answer = client.post("/v1/events/x", json={"data": {"id": "3001", "text": "hello"}})
     assert answer.status_code == 200
     assert answer.json()["accepted"] == 1
+
+
+def test_enormous_counts_are_refused_naming_the_field(client: TestClient) -> None:
+    answer = client.post("/v1/events", json=event(id="huge", author={"followers": 10**30}))
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "author.followers"
+    answer = client.post("/v1/events", json=event(id="huge", metrics={"reposts": -1}))
+    assert answer.json()["field"] == "metrics.reposts"
+    largest = client.post("/v1/events", json=event(id="big", author={"followers": 10**12}))
+    assert largest.json()["severity"] == "critical"

@@ -64,6 +64,7 @@ DEFAULT_REQUIRES = {
 }
 # Drafts that apologise or commit to something are linted (tip 3); thank-yous are not.
 LINTED = frozenset({"apologise", "promise_follow_up", "publish_action_plan", "blog_post"})
+ENGINE_INT = 2**53
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 PLACEHOLDERS = ("author", "author_name", "org", "topic", "expert", "limit", "url")
 
@@ -175,8 +176,13 @@ class Playbook:
             key = engine_name(name)
             if key not in wanted:
                 continue
-            if isinstance(value, bool | int | float):
+            if isinstance(value, bool):
                 out[key] = value
+            elif isinstance(value, int | float):
+                if value != value:  # NaN: no comparison can hold, so leave the fact out
+                    continue
+                # Both matchers must see the same number; the engine is exact up to 2**53.
+                out[key] = max(-ENGINE_INT, min(ENGINE_INT, value))
             elif isinstance(value, str):
                 out[key] = value.casefold()[:256]
         for derivation in self.compiled.derivations:
