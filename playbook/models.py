@@ -55,6 +55,7 @@ class Event(SQLModel, table=True):
         UniqueConstraint("source", "external_id", name="uq_event_source_external_id"),
         Index("ix_event_incident_received", "incident_id", "received_at"),
         Index("ix_event_author_received", "author_key", "received_at"),
+        Index("ix_event_incident_author", "incident_id", "author_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -146,7 +147,10 @@ class OutboxItem(SQLModel, table=True):
     """A pending side effect (a card post or update, a thread reply, a reminder)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_incident_status", "incident_id", "status", "kind"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)

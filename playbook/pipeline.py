@@ -122,7 +122,8 @@ def ingest(
     )
     decision = playbook.decide(facts, event)
     if match is not None:
-        result = _join(session, match, event, decision, playbook, now=now)
+        rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
+        result = _join(session, match, event, decision, playbook, now=now, rate=rate)
     elif decision.ignored:
         result = IngestResult(
             event.id,
@@ -303,6 +304,7 @@ def _join(
     playbook: Playbook,
     *,
     now: datetime,
+    rate: float,
 ) -> IngestResult:
     incident = match.incident
     key = author_key(event)
@@ -324,7 +326,7 @@ def _join(
             note=f"event {event.id} matched {', '.join(decision.matched_rules)}",
         )
         incident.severity = decision.severity
-    check_storm(session, incident, playbook, now=now)
+    check_storm(session, incident, playbook, now=now, rate=rate)
     outbox.enqueue_card(session, incident, now=now)
     steps = steps_of(session, incident.id or 0)
     return IngestResult(

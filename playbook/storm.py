@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from playbook import outbox
-from playbook.models import Event, Incident, Step
+from playbook.models import Incident, Step
 from playbook.rules.model import STEP_KINDS, parse_duration
 from playbook.rules.playbook import DEFAULT_DUE, DEFAULT_TITLES, Playbook
 from playbook.workflow import audit, refresh, steps_of
 
 
-def velocity_10m(session: Session, incident: Incident, now: datetime, *, pending: int = 1) -> float:
-    """Events per minute over the last ten minutes, counting `pending` not yet stored."""
-    since = now - timedelta(minutes=10)
-    query = select(func.count()).where(
-        Event.incident_id == incident.id, col(Event.received_at) >= since
-    )
-    return (session.exec(query).one() + pending) / 10.0
+def check_storm(
+    session: Session, incident: Incident, playbook: Playbook, *, now: datetime, rate: float
+) -> bool:
+    """Escalate on crossing a threshold (edge-triggered); re-arm when the rate calms down.
 
-
-def check_storm(session: Session, incident: Incident, playbook: Playbook, *, now: datetime) -> bool:
-    """Escalate on crossing a threshold (edge-triggered); re-arm when the rate calms down."""
+    `rate` is the incident's events per minute over ten minutes, this event included.
+    """
     storm = playbook.model.settings.storm
-    rate = velocity_10m(session, incident, now)
     crossing = rate >= storm.velocity_10m or incident.event_count >= storm.event_count
     if incident.storm_level > 0:
         if rate < storm.velocity_10m / 2 and incident.event_count < storm.event_count:
