@@ -12,12 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from playbook.actions.sinks import ConsoleSink
+from playbook.actions.sinks import ConsoleSink, SlackSink
 from playbook.clock import FakeClock
 from playbook.db import make_engine, migrate
 from playbook.runtime import Runtime
 from playbook.settings import REPO_ROOT, Settings
 from service.app import create_app
+from tests.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
 
 RULES = REPO_ROOT / "rules.yaml"
 
@@ -106,3 +107,25 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
     app = create_app(runtime, workers=False)
     with TestClient(app, client=("127.0.0.1", 50000), raise_server_exceptions=False) as test:
         yield test
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A local fake of Slack's Web API; every payload it received must have been valid."""
+    with FakeSlack() as fake:
+        yield fake
+    assert fake.invalid == []
+
+
+@pytest.fixture
+def slack_runtime(
+    settings: Settings, clock: FakeClock, db_engine: Engine, slack: FakeSlack
+) -> Iterator[Runtime]:
+    """A runtime whose cards go to the fake Slack and whose /slack endpoints are signed."""
+    settings.slack_bot_token = TOKEN
+    settings.slack_api_url = slack.url
+    settings.slack_signing_secret = SIGNING_SECRET
+    built = Runtime.build(settings, clock=clock, engine=db_engine)
+    assert isinstance(built.sink, SlackSink)
+    yield built
+    built.rules.close()

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from playbook.actions.slack_validate import SlackPayloadError, validate_message, validate_modal
 
 TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")  # sent as JSON strings in forms
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 VIEW_METHODS = ("views.open", "views.update")

@@ -7,17 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
 from playbook.actions.card_view import CardView, StepView
-from playbook.actions.sinks import SlackSink
 from playbook.actions.slack_card import build_card, parse_action
 from playbook.actions.slack_validate import validate_message
 from playbook.clock import FakeClock
 from playbook.runtime import Runtime
-from playbook.settings import Settings
 from service.app import create_app
-from tests.fake_slack import TOKEN, FakeSlack
+from tests.fake_slack import FakeSlack
 
 EVENT = {
     "id": "s1",
@@ -27,25 +24,6 @@ EVENT = {
     "author": {"handle": "loud", "followers": 150000},
     "text": "@hanbit_ceo <!channel> 인터넷이 사흘째 먹통입니다. 010-1234-5678 로 연락주세요",
 }
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-    assert fake.invalid == []
-
-
-@pytest.fixture
-def slack_runtime(
-    settings: Settings, clock: FakeClock, db_engine: Engine, slack: FakeSlack
-) -> Iterator[Runtime]:
-    settings.slack_bot_token = TOKEN
-    settings.slack_api_url = slack.url
-    built = Runtime.build(settings, clock=clock, engine=db_engine)
-    assert isinstance(built.sink, SlackSink)
-    yield built
-    built.rules.close()
 
 
 @pytest.fixture

@@ -15,17 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from playbook.actions.sinks import SlackSink
 from playbook.actions.slack_card import DRAFT_CALLBACK, SKIP_CALLBACK
 from playbook.actions.slack_interactions import handle_interaction
 from playbook.clock import FakeClock
 from playbook.models import AuditEntry
 from playbook.runtime import Runtime
-from playbook.settings import Settings
 from service.app import create_app
-from tests.fake_slack import TOKEN, FakeSlack
+from tests.fake_slack import SIGNING_SECRET, FakeSlack
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+SECRET = SIGNING_SECRET
 USER = "U0CLICKER"
 EVENT = {
     "id": "i1",
@@ -36,26 +34,6 @@ EVENT = {
     "text": "@hanbit_ceo 인터넷이 사흘째 먹통입니다. 최악",
 }
 LONG_DRAFT = "We are sorry. " * 30  # 420 characters: over the 280 limit
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-    assert fake.invalid == []
-
-
-@pytest.fixture
-def slack_runtime(
-    settings: Settings, clock: FakeClock, db_engine: Engine, slack: FakeSlack
-) -> Iterator[Runtime]:
-    settings.slack_bot_token = TOKEN
-    settings.slack_api_url = slack.url
-    settings.slack_signing_secret = SECRET
-    built = Runtime.build(settings, clock=clock, engine=db_engine)
-    assert isinstance(built.sink, SlackSink)
-    yield built
-    built.rules.close()
 
 
 @pytest.fixture
