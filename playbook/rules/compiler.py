@@ -128,6 +128,7 @@ def compile_source(source: Source) -> Compiled:
         rules.append(c.CompiledRule(rule.id, rule.priority, cond))
     for name, cond_model in model.conditions.items():
         _compile(ctx, cond_model, ("conditions", name), None, (name,))
+    _check_reachable(ctx, model)
     if ctx.problems:
         raise RulesInvalid(_unique(ctx.problems))
     engine_facts = set().union(*(c.facts_used(r.cond) for r in rules)) if rules else set()
@@ -150,6 +151,52 @@ def _unique(problems: list[RuleProblem]) -> list[RuleProblem]:
             seen.add(str(problem))
             out.append(problem)
     return out
+
+
+def _implies(narrow: Condition, broad: Condition, named: dict[str, Condition]) -> bool:
+    """True when `narrow` can only hold where `broad` holds (a sound, structural check)."""
+    narrow, broad = _resolve(narrow, named), _resolve(broad, named)
+    if narrow == broad or (isinstance(broad, AllOf) and not broad.all):
+        return True
+    if isinstance(broad, AllOf):
+        return all(_implies(narrow, item, named) for item in broad.all)
+    if isinstance(broad, AnyOf):
+        return any(_implies(narrow, item, named) for item in broad.any)
+    if isinstance(narrow, AllOf):
+        return any(_implies(item, broad, named) for item in narrow.all)
+    if isinstance(narrow, AnyOf):
+        return bool(narrow.any) and all(_implies(item, broad, named) for item in narrow.any)
+    return False
+
+
+def _resolve(cond: Condition, named: dict[str, Condition], depth: int = 0) -> Condition:
+    while isinstance(cond, Ref) and cond.condition in named and depth < 20:
+        cond, depth = named[cond.condition], depth + 1
+    return cond
+
+
+def _check_reachable(ctx: _Context, model: RulesFile) -> None:
+    """A rule below a `stop` rule that holds whenever it holds can never take effect."""
+    order = sorted(range(len(model.rules)), key=lambda i: (-model.rules[i].priority, i))
+    for position, index in enumerate(order):
+        rule = model.rules[index]
+        for earlier in order[:position]:
+            stopper = model.rules[earlier]
+            if (
+                stopper.stop
+                and stopper.priority >= rule.priority
+                and _implies(rule.when, stopper.when, model.conditions)
+            ):
+                ctx.problem(
+                    ("rules", index, "id"),
+                    f"rule `{rule.id}` can never take effect: "
+                    f"whenever it matches, `{stopper.id}` (priority {stopper.priority}, "
+                    "stop) matches first",
+                    rule=rule.id,
+                    suggestion=f"give it a priority above {stopper.priority} or "
+                    "narrow the stop rule",
+                )
+                break
 
 
 def _compile_lists(ctx: _Context, model: RulesFile) -> None:

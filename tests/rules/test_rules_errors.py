@@ -154,6 +154,32 @@ def test_each_breakage_is_located_and_explained(rules: str, expected: str) -> No
     assert any(p.startswith(expected) for p in found), found
 
 
+def test_rule_shadowed_by_a_stop_rule_is_unreachable() -> None:
+    found = problems(
+        """\
+        - id: rude
+          priority: 10
+          stop: true
+          when: {fact: text, contains_any: rude}
+          then: {category: abuse}
+        - id: rude-and-big
+          when:
+            all:
+              - {fact: text, contains_any: rude}
+              - {fact: author.followers, at_least: 10000}
+          then: {severity: high}
+        - id: big
+          when: {fact: author.followers, at_least: 10000}
+          then: {severity: high}
+        """
+    )
+    assert found == [
+        "rules.yaml:12:7: [rule rude-and-big] rule `rude-and-big` can never take effect: whenever"
+        " it matches, `rude` (priority 10, stop) matches first (give it a priority above 10 or "
+        "narrow the stop rule)"
+    ]
+
+
 def test_duplicate_keys_are_refused() -> None:
     found = [
         str(p)
