@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from playbook.clock import as_utc
 from playbook.events import EventIn
 from playbook.facts import IncidentStats
 from playbook.models import Event, Incident, IncidentBand
 from playbook.rules.model import GroupingSettings, parse_duration
 from playbook.text.normalize import for_similarity
 from playbook.text.similarity import band_keys, signature, similarity
+from playbook.workflow import audit
 
 
 @dataclass(frozen=True)
@@ -142,10 +142,6 @@ def author_seen(session: Session, incident_id: int, author_key: str | None) -> b
     return session.exec(query.limit(1)).first() is not None
 
 
-def age(moment: datetime, now: datetime) -> timedelta:
-    return now - as_utc(moment)
-
-
 def adopt_orphans(session: Session, incident: Incident, event: EventIn, now: datetime) -> int:
     """Reposts and replies that arrived before their post join its new incident.
 
@@ -164,8 +160,6 @@ def adopt_orphans(session: Session, incident: Incident, event: EventIn, now: dat
             solo.status = "merged"
             solo.updated_at = now
             solo.summary = {**solo.summary, "merged_into": incident.id}
-            from playbook.workflow import audit
-
             audit(
                 session,
                 solo,

@@ -6,10 +6,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from playbook.clock import Clock, as_utc
+from playbook.clock import Clock
 from playbook.db import session_scope
 from playbook.models import Incident, OutboxItem, SlackMessage
 
@@ -70,8 +71,8 @@ def enqueue_notice(
 
 
 def pending_count(session: Session) -> int:
-    query = select(OutboxItem.id).where(OutboxItem.status == "pending")
-    return len(session.exec(query).all())
+    query = select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+    return session.exec(query).one()
 
 
 class Deliverer:
@@ -180,7 +181,3 @@ class Deliverer:
             int(backoff.total_seconds()),
             item.last_error,
         )
-
-
-def created_at(item: OutboxItem) -> datetime:
-    return as_utc(item.created_at)

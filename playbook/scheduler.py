@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from playbook import outbox
 from playbook.actions.cards import card_view, step_view
 from playbook.actions.slack_card import build_escalation, build_reminder
+from playbook.clock import as_utc
 from playbook.db import session_scope
 from playbook.models import Incident, Step
 from playbook.rules.model import RulesFile
@@ -41,7 +42,7 @@ def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
         step = session.get(Step, step_id)
         if step is None or step.due_at is None:
             return 0
-        overdue = now - _aware(step.due_at)
+        overdue = now - as_utc(step.due_at)
         if overdue >= ESCALATE_AFTER and _claim(session, step_id, "escalated_at", now):
             _escalate(session, rules, step, now)
             return 1
@@ -80,7 +81,7 @@ def _escalate(session: Session, rules: RulesFile, step: Step, now: datetime) -> 
         step=step,
         from_state=step.status,
         to_state=step.status,
-        note=f"overdue since {_aware(step.due_at or now):%Y-%m-%d %H:%M} UTC; lead: {lead}",
+        note=f"overdue since {as_utc(step.due_at or now):%Y-%m-%d %H:%M} UTC; lead: {lead}",
     )
     step.version += 1
     incident.version += 1
@@ -92,9 +93,3 @@ def _lead_group(rules: RulesFile, step: Step) -> str | None:
         if expert.owner == step.owner and expert.lead:
             return expert.lead
     return rules.settings.storm.notify
-
-
-def _aware(moment: datetime) -> datetime:
-    from playbook.clock import as_utc
-
-    return as_utc(moment)

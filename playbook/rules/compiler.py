@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -24,7 +24,6 @@ from playbook.rules.model import (
     Leaf,
     NotOf,
     Ref,
-    Rule,
     RulesFile,
 )
 from playbook.text.keywords import KeywordSet
@@ -557,7 +556,3 @@ _LEAF_BUILDERS: dict[str, Callable[..., c.Cond]] = {
     "exists": _build_exists,
     "in_schedule": _build_schedule,
 }
-
-
-def walk_rules(model: RulesFile) -> Iterator[tuple[int, Rule]]:
-    yield from enumerate(model.rules)

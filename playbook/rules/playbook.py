@@ -291,8 +291,6 @@ class Playbook:
             owner = self.model.experts[topic].owner
         elif owner == "advocates" and self.model.advocates:
             owner = self.model.advocates.owner
-        if spec.kind in ("verify_facts", "convene_committee") and not experts:
-            experts = []
         return owner, experts
 
     def _draft(
