@@ -9,7 +9,11 @@ from playbook.rules.playbook import Playbook
 from playbook.settings import REPO_ROOT
 
 CORPUS = REPO_ROOT / "tests" / "corpus"
-CATEGORY_FLOOR = 0.65  # measured 65.6% on 2026-11-23; the goal is 95% (issue 4)
+# Floors that may only rise. Measured on 2026-12-01: category 99.2%, severity in band 98.4%,
+# steps as expected 99.6%.
+CATEGORY_FLOOR = 0.98
+SEVERITY_FLOOR = 0.95
+STEPS_FLOOR = 0.97
 
 
 def test_corpus_is_large_and_mostly_korean() -> None:
@@ -27,3 +31,5 @@ def test_default_playbook_on_the_corpus() -> None:
     playbook.close()
     assert report.abuse_with_public_answer == [], render(report)
     assert report.accuracy >= CATEGORY_FLOOR, render(report)
+    assert report.severity_in_band >= SEVERITY_FLOOR * report.total, render(report)
+    assert report.steps_ok >= STEPS_FLOOR * report.total, render(report)
