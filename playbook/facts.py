@@ -63,6 +63,15 @@ FACTS: dict[str, FactSpec] = {
     "incident.velocity_10m": FactSpec("number", "events per minute over the last 10 minutes"),
     "incident.authors": FactSpec("number", "distinct authors in the incident"),
     "incident.reach": FactSpec("number", "summed reach of the incident's events"),
+    "topic.velocity_10m": FactSpec(
+        "number",
+        "events per minute over the last 10 minutes carrying a topic of this event (in any "
+        "incident or none, this event included); the highest among its topics",
+    ),
+    "topic.event_count_1h": FactSpec(
+        "number",
+        "events in the last hour carrying a topic of this event; the highest among its topics",
+    ),
 }
 
 NEWS_DOMAINS = (
@@ -114,6 +123,26 @@ class IncidentStats:
     velocity_10m: float
     authors: int
     reach: int
+
+
+@dataclass(frozen=True)
+class TopicRate:
+    """How fast one expert topic is being talked about, across every incident."""
+
+    topic: str
+    velocity_10m: float
+    event_count_1h: int
+
+
+def topic_facts(rates: Mapping[str, TopicRate]) -> dict[str, Any]:
+    """`topic.*` facts: the busiest of the event's topics; none for an event without topics."""
+    if not rates:
+        return {}
+    busiest = max(rates.values(), key=lambda r: (r.velocity_10m, r.event_count_1h))
+    return {
+        "topic.velocity_10m": busiest.velocity_10m,
+        "topic.event_count_1h": max(r.event_count_1h for r in rates.values()),
+    }
 
 
 def _links(event: EventIn) -> list[str]:

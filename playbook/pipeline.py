@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from playbook import outbox
 from playbook.events import EventIn
-from playbook.facts import AuthorHistory, summary
+from playbook.facts import AuthorHistory, summary, topic_facts
 from playbook.grouping import (
     Match,
     adopt_orphans,
@@ -27,6 +27,7 @@ from playbook.rules.model import SEVERITIES
 from playbook.rules.playbook import Decision, Playbook
 from playbook.storm import check_storm
 from playbook.text import pii
+from playbook.topics import count_event, prune, topic_rates
 from playbook.workflow import audit, refresh, steps_of
 
 EXCERPT_CHARS = 280
@@ -120,6 +121,7 @@ def ingest(
     facts = playbook.facts(
         event, now=now, history=author_history(session, key, playbook, now), incident=stats
     )
+    facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
     decision = playbook.decide(facts, event)
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
@@ -140,6 +142,7 @@ def ingest(
         if incident is not None:
             remember(session, incident, fp, now)
             adopt_orphans(session, incident, event, now)
+        prune(session, now)  # old topic counts: swept now and then, when an incident opens
     _store_event(
         session, event, decision, playbook, result.incident_id, key, now, store_personal_data
     )
@@ -152,6 +155,7 @@ def ingest(
         if again is None:
             raise
         return duplicate_result(session, again)
+    count_event(session, facts["topics"], now)  # last: its row locks are held the least time
     return result
 
 

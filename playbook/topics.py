@@ -1,0 +1,94 @@
+"""Per-topic velocity: events carrying each expert topic, counted per 10 seconds in the database.
+
+The counts live in one small table (a row per topic per 10 seconds), so every service
+instance sees the same numbers, and reading a topic's rate costs one indexed query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, case, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, col, delete, select
+
+from playbook.clock import as_utc
+from playbook.facts import TopicRate
+
+BUCKET_SECONDS = 10
+VELOCITY_WINDOW = 600  # velocity_10m: events per minute over the last 10 minutes
+COUNT_WINDOW = 3600  # event_count_1h
+KEPT_SECONDS = COUNT_WINDOW  # older buckets are never read again
+
+
+class TopicCount(SQLModel, table=True):
+    """Events received in one 10-second bucket that carry one topic."""
+
+    __tablename__ = "topic_count"
+    __table_args__ = (Index("ix_topic_count_bucket", "bucket"),)
+
+    topic: str = Field(max_length=80, primary_key=True)
+    bucket: int = Field(primary_key=True, sa_type=BigInteger)  # Unix second the bucket starts
+    events: int = 0
+
+
+def bucket_of(moment: datetime) -> int:
+    seconds = int(as_utc(moment).timestamp())
+    return seconds - seconds % BUCKET_SECONDS
+
+
+def topic_rates(
+    session: Session, topics: Iterable[str], now: datetime, *, plus: int = 0
+) -> dict[str, TopicRate]:
+    """Each topic's velocity and hourly count; `plus` adds events not stored yet (this one).
+
+    A bucket counts while it started less than 10 minutes (or an hour) ago, so an event
+    drops out of the window between 9m50s and 10m after it arrived.
+    """
+    wanted = sorted(set(topics))
+    if not wanted:
+        return {}
+    seconds = int(as_utc(now).timestamp())
+    recent = case((col(TopicCount.bucket) > seconds - VELOCITY_WINDOW, TopicCount.events), else_=0)
+    query = (
+        select(TopicCount.topic, func.sum(recent), func.sum(TopicCount.events))
+        .where(
+            col(TopicCount.topic).in_(wanted),
+            col(TopicCount.bucket) > seconds - COUNT_WINDOW,
+        )
+        .group_by(TopicCount.topic)
+    )
+    counts = {topic: (int(ten), int(hour)) for topic, ten, hour in session.exec(query)}
+    rates = {}
+    for topic in wanted:
+        ten, hour = counts.get(topic, (0, 0))
+        rates[topic] = TopicRate(
+            topic=topic,
+            velocity_10m=round((ten + plus) / (VELOCITY_WINDOW / 60), 3),
+            event_count_1h=hour + plus,
+        )
+    return rates
+
+
+def count_event(session: Session, topics: Iterable[str], now: datetime) -> None:
+    """Add one event to each of its topics' current bucket (one upsert, in topic order)."""
+    rows = [{"topic": t, "bucket": bucket_of(now), "events": 1} for t in sorted(set(topics))]
+    if not rows:
+        return
+    table = TopicCount.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table).values(rows)
+    # Concurrent instances add to the same row; sorted topics keep their row locks in order.
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["topic", "bucket"],
+            set_={"events": table.c.events + insert.excluded.events},
+        )
+    )
+
+
+def prune(session: Session, now: datetime) -> None:
+    """Drop buckets older than an hour; a few rows per topic, so an occasional sweep is enough."""
+    cutoff = bucket_of(now) - KEPT_SECONDS
+    session.execute(delete(TopicCount).where(col(TopicCount.bucket) <= cutoff))
