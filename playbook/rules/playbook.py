@@ -25,6 +25,7 @@ from playbook.rules.model import (
 )
 from playbook.text import apology_lint, lang, pii
 from playbook.text.keywords import KeywordSet
+from playbook.text.length import draft_length
 
 DEFAULT_TITLES = {
     "triage": "Triage: confirm the category and whether to answer at all",
@@ -334,12 +335,14 @@ class Playbook:
         kinds = {s.kind for s in steps}
         official = category == "rumour" or severity in ("high", "critical")
         for step in list(steps):
-            if step.draft is None or len(step.draft) <= limit:
+            length = draft_length(step.draft) if step.draft is not None else 0
+            if length <= limit:
                 continue
             target = "blog_post" if official else "cs_handoff"
             step.detail["routed_to"] = target
             step.detail["routed_because"] = (
-                f"the draft has {len(step.draft)} characters; the channel allows {limit}"
+                f"the draft counts {length} characters as X counts them (Korean and emoji 2, "
+                f"links 23); the channel allows {limit}"
             )
             if target not in kinds:
                 kinds.add(target)
