@@ -18,10 +18,8 @@ from playbook.actions.slack_card import build_escalation, build_reminder
 from playbook.clock import as_utc
 from playbook.db import session_scope
 from playbook.models import Incident, Step
-from playbook.rules.model import RulesFile
+from playbook.rules.model import SEVERITIES, RulesFile, parse_duration
 from playbook.workflow import audit
-
-ESCALATE_AFTER = timedelta(minutes=30)  # overdue this long: the owner's lead group is called
 
 
 def run_due(engine: Engine, rules: RulesFile, now: datetime) -> int:
@@ -43,7 +41,8 @@ def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
         if step is None or step.due_at is None:
             return 0
         overdue = now - as_utc(step.due_at)
-        if overdue >= ESCALATE_AFTER and _claim(session, step_id, "escalated_at", now):
+        escalate_after = timedelta(seconds=parse_duration(rules.settings.escalation.after))
+        if overdue >= escalate_after and _claim(session, step_id, "escalated_at", now):
             _escalate(session, rules, step, now)
             return 1
         if step.reminded_at is None and _claim(session, step_id, "reminded_at", now):
@@ -83,9 +82,30 @@ def _escalate(session: Session, rules: RulesFile, step: Step, now: datetime) -> 
         to_state=step.status,
         note=f"overdue since {as_utc(step.due_at or now):%Y-%m-%d %H:%M} UTC; lead: {lead}",
     )
+    if rules.settings.escalation.raise_severity:
+        _raise_severity(session, incident, step, now)
     step.version += 1
     incident.version += 1
     outbox.enqueue_card(session, incident, now=now)
+
+
+def _raise_severity(session: Session, incident: Incident, step: Step, now: datetime) -> None:
+    """One level up per overdue step, never past critical; audited like any change."""
+    level = SEVERITIES.index(incident.severity) if incident.severity in SEVERITIES else 0
+    if level + 1 >= len(SEVERITIES):
+        return
+    before, incident.severity = incident.severity, SEVERITIES[level + 1]
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="raise_severity",
+        at=now,
+        step=step,
+        from_state=before,
+        to_state=incident.severity,
+        note=f"{step.kind} is overdue and the rules raise severity on escalation",
+    )
 
 
 def _lead_group(rules: RulesFile, step: Step) -> str | None:

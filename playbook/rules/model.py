@@ -99,11 +99,25 @@ class StormSettings(Strict):
     notify: str | None = None
 
 
+class EscalationSettings(Strict):
+    """An overdue step: after `after`, the owner's lead is called and maybe severity raised."""
+
+    after: str = "30m"
+    raise_severity: bool = False
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class Settings(Strict):
     channel_limit: Annotated[int, Field(gt=0, le=100_000)] = 280
     complaint_window_days: Annotated[int, Field(gt=0, le=365)] = 30
     grouping: GroupingSettings = GroupingSettings()
     storm: StormSettings = StormSettings()
+    escalation: EscalationSettings = EscalationSettings()
 
 
 class Expert(Strict):
