@@ -48,8 +48,11 @@ _ACCOUNT_CONTEXT = re.compile(
 )
 _ACCOUNT_LOOKBEHIND = 20  # characters before the digits searched for a context word
 _ACCOUNT_LOOKAHEAD = 12  # and after them: "110-123-456789 (신한)"
-_ORDER = re.compile(
-    r"(?:주문\s?번호|(?i:order)\s?(?:(?i:number|num|no)\.?(?![a-z])|(?i:id)|#))"
+_ORDER = re.compile(  # order, reservation, ticket and contract numbers: one customer's case
+    r"(?:(?:주문|예약|접수|신청|계약|고객|가입|티켓|문의)\s?번호"
+    r"|(?i:order|reservation|booking|ticket|case|contract|cancellation)"
+    r"\s?(?:(?i:number|num|no)\.?(?![a-z])|(?i:id)|#|(?i:ref)\b\.?)"
+    r"|(?i:ref)\.?(?=\s{0,3}[:#]?\s{0,3}[A-Za-z]{0,4}-?\d))"
     r"\s{0,3}(?:[:#]|은|는|이|가)?\s{0,3}#?"
     r"(?<![A-Za-z0-9])([A-Za-z0-9][A-Za-z0-9-]{2,38}[A-Za-z0-9])(?![A-Za-z0-9-])"
 )

@@ -45,6 +45,11 @@ from playbook.text import pii
         ("order #HB-99812345 never arrived", "order_number"),
         ("Order No. 12345 is late", "order_number"),
         ("order number: 7741-AB", "order_number"),
+        ("번호이동 예약번호 HB-MNP-2026-118274 입니다", "order_number"),
+        ("접수번호: 2026-1122 로 접수됐대요", "order_number"),
+        ("Cancellation ref C-2026-091144. Please fix this", "order_number"),
+        ("Account is under my name, contract #HT-88213045", "order_number"),
+        ("ticket no. 55102 still open", "order_number"),
     ],
 )
 def test_finds_each_kind(text: str, kind: str) -> None:
@@ -94,6 +99,10 @@ def test_match_covers_exactly_the_data(text: str, found: str) -> None:
         "계좌 문제로 3번 전화함",
         "order now please",
         "order number: pending",
+        "the contract was 24 months and I stayed 25",
+        "thanks for the referral 2 weeks ago",
+        "see the reference 3 times",
+        "예약번호 알려주세요",
         "주문번호 알려드릴게요",
         "kim@localhost",
     ],
