@@ -77,7 +77,33 @@ def _explain(args: argparse.Namespace) -> int:
         return 1
     assert isinstance(playbook, Playbook)
     raw = json.loads(Path(args.event).read_text(encoding="utf-8"))
-    result = explain(playbook, EventIn.model_validate(raw), now=SystemClock().now())
+    now = SystemClock().now()
+    event = EventIn.model_validate(raw)
+    if not args.live:
+        result = explain(playbook, event, now=now)
+    else:
+        from sqlalchemy.exc import DBAPIError
+        from sqlmodel import Session
+
+        from playbook.db import make_engine
+        from playbook.topics import topic_rates
+
+        engine = make_engine(get_settings().database_url)
+        try:
+            with Session(engine) as session:
+                result = explain(
+                    playbook,
+                    event,
+                    now=now,
+                    topic_rates=lambda topics: topic_rates(session, topics, now, plus=1),
+                )
+        except DBAPIError as exc:
+            print(
+                f"playbook: cannot read topic counts from the database: {exc.orig}", file=sys.stderr
+            )
+            return 1
+        finally:
+            engine.dispose()
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
@@ -217,6 +243,11 @@ def parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=_schema)
     explain = verbs.add_parser("explain", help="which rules match an event, and why")
     explain.add_argument("--rules")
+    explain.add_argument(
+        "--live",
+        action="store_true",
+        help="count topic velocity from the configured database (default: this event alone)",
+    )
     explain.add_argument("event")
     explain.set_defaults(run=_explain)
     simulate = commands.add_parser("simulate", help="push JSONL events through the engine")

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from playbook import cli
+from playbook.actions.sinks import ConsoleSink
 from playbook.clock import FakeClock
 from playbook.db import session_scope
 from playbook.events import EventIn
 from playbook.pipeline import IngestResult, ingest
 from playbook.rules.backends import durable_available
 from playbook.rules.playbook import Playbook
+from playbook.runtime import Runtime
+from playbook.settings import Settings
 from playbook.topics import TopicCount, topic_rates
+from service.app import create_app
 
 RULES = """
 version: 1
@@ -148,3 +156,54 @@ def test_hourly_count_rule(feed: Feed, clock: FakeClock) -> None:
     assert all(a.matched_rules == ["any-topic"] for a in answers[:20])
     assert answers[20].matched_rules == ["any-topic", "busy-hour"]
     assert answers[20].severity == "high"
+
+
+@pytest.fixture
+def rules_file(tmp_path: Path) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    return path
+
+
+def test_preview_shows_live_topic_velocity(
+    settings: Settings, clock: FakeClock, db_engine: Engine, rules_file: Path
+) -> None:
+    settings.rules_file = rules_file
+    runtime = Runtime.build(settings, clock=clock, sink=ConsoleSink(), engine=db_engine)
+    with TestClient(create_app(runtime, workers=False), client=("127.0.0.1", 1)) as client:
+        for i in range(14):
+            event = {"id": f"p{i}", "source": "twitter", "text": f"bill {i}"}
+            assert client.post("/v1/events", json=event).status_code == 200
+        body = client.post(
+            "/v1/rules/preview", json={"id": "next", "source": "twitter", "text": "bill, outage"}
+        ).json()
+        again = client.post(
+            "/v1/rules/preview", json={"id": "next", "source": "twitter", "text": "bill, outage"}
+        ).json()
+    runtime.rules.close()
+    assert body["topics"] == [
+        {"topic": "billing", "velocity_10m": 1.5, "event_count_1h": 15},
+        {"topic": "network", "velocity_10m": 0.1, "event_count_1h": 1},
+    ]
+    assert body["facts"]["topic.velocity_10m"] == 1.5
+    assert "topic-surge" in body["matched_rules"]
+    surge = next(r for r in body["rules"] if r["id"] == "topic-surge")
+    assert surge["when"] == {
+        "fact": "topic.velocity_10m",
+        "operator": "at_least",
+        "expected": 1.5,
+        "held": True,
+        "actual": 1.5,
+    }
+    assert again["topics"] == body["topics"]  # a preview stores nothing
+
+
+def test_explain_command_counts_this_event_alone(
+    rules_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"id": "1", "source": "twitter", "text": "refund my bill"}))
+    assert cli.main(["rules", "explain", "--rules", str(rules_file), str(event)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["topics"] == [{"topic": "billing", "velocity_10m": 0.1, "event_count_1h": 1}]
+    assert out["facts"]["topic.event_count_1h"] == 1

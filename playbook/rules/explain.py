@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from playbook.events import EventIn
-from playbook.facts import AuthorHistory, IncidentStats, summary
+from playbook.facts import AuthorHistory, IncidentStats, TopicRate, summary, topic_facts
 from playbook.rules import conditions as c
 from playbook.rules.model import AllOf, AnyOf, Condition, Leaf, NotOf, Ref
 from playbook.rules.playbook import Playbook
 from playbook.text import pii
 
 SHOWN_CHARS = 120
+TopicRates = Callable[[Sequence[str]], Mapping[str, TopicRate]]
+
+
+def this_event_alone(topics: Sequence[str]) -> dict[str, TopicRate]:
+    """Topic rates when nothing is stored: this event, one in ten minutes."""
+    return {t: TopicRate(topic=t, velocity_10m=0.1, event_count_1h=1) for t in topics}
 
 
 def _shown(value: Any) -> Any:
@@ -77,9 +84,16 @@ def explain(
     now: datetime,
     history: AuthorHistory | None = None,
     incident: IncidentStats | None = None,
+    topic_rates: TopicRates = this_event_alone,
 ) -> dict[str, Any]:
-    """The whole story of one event against one playbook; stores nothing."""
+    """The whole story of one event against one playbook; stores nothing.
+
+    `topic_rates` gives each topic's velocity with this event counted (the database's
+    figures in the service; without a database, this event alone).
+    """
     facts = playbook.facts(event, now=now, history=history, incident=incident)
+    rates = topic_rates(facts["topics"])
+    facts.update(topic_facts(rates))
     engine_facts = playbook.engine_facts(facts)
     decision = playbook.decide(facts, event)
     rules = []
@@ -109,6 +123,10 @@ def explain(
         "suppressed_rules": decision.suppressed_rules,
         "incident": not decision.ignored,
         "facts": {k: _shown(v) for k, v in summary(facts).items()},
+        "topics": [
+            {"topic": r.topic, "velocity_10m": r.velocity_10m, "event_count_1h": r.event_count_1h}
+            for r in rates.values()
+        ],
         "rules": rules,
         "steps": [
             {

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from playbook.events import EventIn
 from playbook.rules.explain import explain
-from service.deps import RuntimeDep, require_api_key
+from playbook.topics import topic_rates
+from service.deps import RuntimeDep, SessionDep, require_api_key
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_api_key)])
 
@@ -55,6 +56,12 @@ def reload_rules(runtime: RuntimeDep) -> RulesOut:
 
 
 @router.post("/preview")
-def preview(event: EventIn, runtime: RuntimeDep) -> dict[str, Any]:
-    """The would-be result for one event; stores nothing."""
-    return explain(runtime.rules.playbook, event, now=runtime.clock.now())
+def preview(event: EventIn, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    """The would-be result for one event, with the topics' live velocity; stores nothing."""
+    now = runtime.clock.now()
+    return explain(
+        runtime.rules.playbook,
+        event,
+        now=now,
+        topic_rates=lambda topics: topic_rates(session, topics, now, plus=1),
+    )
