@@ -1,19 +1,25 @@
-"""The default playbook against the labelled corpus: a floor that may only rise."""
+"""The default playbook against the labelled sets: floors that may only rise."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+import pytest
 
 from playbook.rules.corpus import evaluate, load_corpus, render
 from playbook.rules.playbook import Playbook
 from playbook.settings import REPO_ROOT
 
 CORPUS = REPO_ROOT / "tests" / "corpus"
-# Floors that may only rise. Measured on 2026-12-01: category 99.2%, severity in band 98.4%,
-# steps as expected 99.6%.
-CATEGORY_FLOOR = 0.98
-SEVERITY_FLOOR = 0.95
-STEPS_FLOOR = 0.97
+
+# (folder, category, severity in band, steps as expected), measured on 2026-12-01.
+# `corpus` is where the lexicons were first tuned; `holdout` and `blind2` were written blind
+# and used for tuning after one blind measurement each (65.0% both, see their READMEs).
+FLOORS = [
+    ("", 0.98, 0.97, 0.98),  # measured 98.8%, 98.4%, 99.6%
+    ("holdout", 0.88, 0.85, 0.88),  # measured 90.0%, 87.5%, 91.2%
+    ("blind2", 0.88, 0.85, 0.85),  # measured 90.0%, 88.8%, 88.8%
+]
 
 
 def test_corpus_is_large_and_mostly_korean() -> None:
@@ -25,11 +31,18 @@ def test_corpus_is_large_and_mostly_korean() -> None:
     assert korean * 2 >= len(items)
 
 
-def test_default_playbook_on_the_corpus() -> None:
+@pytest.mark.parametrize(("folder", "category", "severity", "steps"), FLOORS)
+def test_default_playbook_on_a_labelled_set(
+    folder: str, category: float, severity: float, steps: float
+) -> None:
     playbook = Playbook.from_file(str(REPO_ROOT / "rules.yaml"))
-    report = evaluate(playbook, load_corpus(CORPUS), datetime(2026, 11, 23, tzinfo=UTC))
-    playbook.close()
+    try:
+        items = load_corpus(CORPUS / folder if folder else CORPUS)
+        report = evaluate(playbook, items, datetime(2026, 12, 1, tzinfo=UTC))
+    finally:
+        playbook.close()
+    assert report.total >= 80
     assert report.abuse_with_public_answer == [], render(report)
-    assert report.accuracy >= CATEGORY_FLOOR, render(report)
-    assert report.severity_in_band >= SEVERITY_FLOOR * report.total, render(report)
-    assert report.steps_ok >= STEPS_FLOOR * report.total, render(report)
+    assert report.accuracy >= category, render(report)
+    assert report.severity_in_band >= severity * report.total, render(report)
+    assert report.steps_ok >= steps * report.total, render(report)
