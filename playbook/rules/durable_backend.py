@@ -28,6 +28,7 @@ MAX_PATHS = 64  # a rule fires once per alpha path that holds (~12 µs each); Or
 BUCKET_WEIGHT = 28
 MAX_BUCKETS = 32
 MAX_PROPERTIES = 252  # a message of more than 254 properties is refused (302); sid, id are two
+SHARD_RULES = 32  # rules per ruleset: a match asserts only the shards whose rules may hold
 
 _FACT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _GUARD = {"$nex": {"$s": 1}}  # never match the engine's own per-session state object
@@ -71,11 +72,19 @@ def encode(value: c.Scalar) -> str:
 def check_facts(facts: c.Facts) -> None:
     """Refuse what the engine cannot compare exactly (ValueError)."""
     for name, value in facts.items():
-        if not isinstance(name, str) or not _FACT_NAME.fullmatch(name):
-            raise ValueError(f"fact name {name!r} does not match [a-z][a-z0-9_]*")
+        if name not in _GOOD_NAMES:
+            if not isinstance(name, str) or not _FACT_NAME.fullmatch(name):
+                raise ValueError(f"fact name {name!r} does not match [a-z][a-z0-9_]*")
+            if len(_GOOD_NAMES) < 100_000:  # the playbook's fact names: checked once
+                _GOOD_NAMES.add(name)
+        if value.__class__ is bool:
+            continue
         _check_value(f"fact {name!r}", value)
         if isinstance(value, str) and len(value) > MAX_STRING:
             raise ValueError(f"fact {name!r} is longer than {MAX_STRING} characters")
+
+
+_GOOD_NAMES: set[str] = set()
 
 
 def _check_value(what: str, value: object) -> None:
@@ -97,48 +106,6 @@ def fnv1a(name: str) -> int:
     for byte in name.encode("ascii"):
         digest = ((digest ^ byte) * 16777619) & 0xFFFFFFFF
     return digest
-
-
-# --- conditions in negation normal form -------------------------------------------------
-
-
-def normalise(cond: c.Cond, negated: bool = False) -> c.Cond:
-    """Push `Not` down to the comparisons, flatten and fold constants; same meaning."""
-    if isinstance(cond, c.Const):
-        return c.Const(cond.value != negated)
-    if isinstance(cond, c.Not):
-        return normalise(cond.item, not negated)
-    if isinstance(cond, c.Cmp):
-        if cond.op != "exists" and _never_holds(cond):
-            return c.Const(negated)
-        return c.Not(cond) if negated else cond
-    conjunction = isinstance(cond, c.All) != negated  # De Morgan
-    return _join(conjunction, [normalise(item, negated) for item in cond.items])
-
-
-def _never_holds(cmp: c.Cmp) -> bool:
-    # The reference is false for a missing constant and for ordering booleans.
-    if cmp.value is None:
-        return True
-    return isinstance(cmp.value, bool) and cmp.op not in ("eq", "neq")
-
-
-def _join(conjunction: bool, items: list[c.Cond]) -> c.Cond:
-    flat: list[c.Cond] = []
-    for item in items:
-        if isinstance(item, c.Const):
-            if item.value != conjunction:
-                return item  # false in an All, true in an Any_
-            continue
-        if isinstance(item, c.All | c.Any_) and isinstance(item, c.All) == conjunction:
-            flat.extend(item.items)
-        else:
-            flat.append(item)
-    if len(flat) == 1:
-        return flat[0]
-    if not flat:
-        return c.Const(conjunction)
-    return c.All(tuple(flat)) if conjunction else c.Any_(tuple(flat))
 
 
 # --- the engine's form: alpha tests under $and/$or ------------------------------------
@@ -217,7 +184,7 @@ class _Compiler:
 
     def rule(self, rule: c.CompiledRule) -> _Node | None:
         """The rule within the engine's limits, or None if it never holds."""
-        cond = normalise(rule.cond)
+        cond = c.normalise(rule.cond)
         if cond == c.Const(False):
             return None
         tree = _Node(cond, True, [_Leaf(cond, "one", (_GUARD,))])
@@ -344,6 +311,12 @@ class DurableMatcher:
     another kind, so every comparison and its negation is a single alpha test. A part of a
     rule past the engine's limits (nodes, paths, pending alternatives) is evaluated in
     Python first and asserted as `hN`: exact either way, and `hoisted` counts them.
+
+    The rules are spread over several rulesets ("shards") of at most SHARD_RULES rules,
+    rules filed under the same guard (facts they cannot hold without) kept together. A fact
+    set is asserted only in the shards holding a rule the guard index says may hold: the
+    others cannot fire. So a ruleset is never past the engine's capacity, and one match
+    costs the shards the facts concern, not the size of the ruleset.
     """
 
     name = "durable"
@@ -351,75 +324,155 @@ class DurableMatcher:
     def __init__(self, rules: Sequence[c.CompiledRule], version: str) -> None:
         self.version = version
         self._ids = [rule.id for rule in rules]
-        compiler = _Compiler()
-        trees: dict[int, _Node] = {}
-        for index, rule in enumerate(rules):
+        for rule in rules:
             _check_rule(rule)
-            if (tree := compiler.rule(rule)) is not None:
-                trees[index] = tree
-        definition = _definition(trees)
-        self._props = sorted(compiler.props.items())
-        self._hoisted = compiler.hoisted
-        self._facts = {fact for fact, _, _ in compiler.props.values()}
-        names = [_BUCKET, *(name for name, _ in self._props), *_hoisted_names(self._hoisted)]
-        _check_names(names)
+        self._index = c.RuleIndex([rule.cond for rule in rules])
         self.ruleset = f"playbook_{_safe(version)}_{next(_RULESETS)}"
-        self._handle = engine.create_ruleset(self.ruleset, _dumps(definition))
+        self._shards: list[_Shard] = []
+        self._shard_of: dict[int, int] = {}
         self._lock = threading.Lock()
-        self._sessions = itertools.count(1)
         self._closed = False
+        try:
+            for number, shard in enumerate(_pack(rules, _by_guard(self._index.guards))):
+                shard.load(f"{self.ruleset}_{number}")
+                self._shards.append(shard)
+                self._shard_of.update(dict.fromkeys(shard.trees, number))
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def hoisted(self) -> int:
         """How many subconditions were too big for the engine and run in Python instead."""
-        return len(self._hoisted)
+        return sum(len(shard.compiler.hoisted) for shard in self._shards)
+
+    @property
+    def shards(self) -> int:
+        """How many engine rulesets hold the rules."""
+        return len(self._shards)
 
     def match(self, facts: c.Facts) -> list[str]:
         check_facts(facts)
-        message = self._message(facts)
+        shard_of = self._shard_of
+        wanted = {shard_of[i] for i in self._index.candidates(facts) if i in shard_of}
+        encoded: dict[str, tuple[Kind, str]] = {}  # shared by the shards' messages
+        messages = [
+            (shard, shard.message(facts, encoded))
+            for shard in map(self._shards.__getitem__, sorted(wanted))
+        ]
+        fired: set[int] = set()
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"matcher {self.ruleset} is closed")
-            fired = self._run(message)
+            for shard, message in messages:
+                fired.update(shard.run(message))
         return [self._ids[index] for index in sorted(fired)]
 
     def close(self) -> None:
         with self._lock:  # waits for the match in flight, if any
             if not self._closed:
                 self._closed = True
-                engine.delete_ruleset(self._handle)
+                for shard in self._shards:
+                    shard.close()
 
-    def _message(self, facts: c.Facts) -> dict[str, str]:
-        encoded = {
-            name: (_kind(value), encode(value))
-            for name, value in facts.items()
-            if name in self._facts
+
+def _by_guard(guards: list[frozenset[c.Key] | None]) -> list[int]:
+    """Rule indexes with rules of one guard next to each other, unguarded ones first."""
+
+    def order(index: int) -> tuple[bool, list[str]]:
+        keys = guards[index]
+        return keys is not None, sorted(map(repr, keys or ()))
+
+    return sorted(range(len(guards)), key=order)
+
+
+def _pack(rules: Sequence[c.CompiledRule], order: list[int]) -> list[_Shard]:
+    """Fill shards in order, starting a new one when a rule would not fit."""
+    shards = [_Shard()]
+    for index in order:
+        if shards[-1].add(index, rules[index]):
+            continue
+        shards.append(_Shard())
+        if not shards[-1].add(index, rules[index]):
+            raise ValueError(f"rule {rules[index].id!r} is too big for one durable-rules ruleset")
+    return [shard for shard in shards if shard.trees]
+
+
+class _Shard:
+    """One engine ruleset: some of the rules, the properties they read, their hoisted parts."""
+
+    def __init__(self) -> None:
+        self.compiler = _Compiler()
+        self.trees: dict[int, _Node] = {}  # by the rule's index in the whole ruleset
+        self.loads: list[int] = []  # the weight in each bucket
+        self.handle = 0  # the engine's, once loaded
+        self._sessions = itertools.count(1)
+
+    def add(self, index: int, rule: c.CompiledRule) -> bool:
+        """Compile one rule into this shard; False (and nothing changed) if it does not fit."""
+        props, hoisted = dict(self.compiler.props), len(self.compiler.hoisted)
+        tree = self.compiler.rule(rule)
+        if tree is None:
+            return True  # it never holds: no shard needs it
+        loads = list(self.loads)
+        bucket = _first_fit(loads, tree.weight())
+        names = 1 + len(self.compiler.props) + len(self.compiler.hoisted)
+        if len(self.trees) >= SHARD_RULES or len(loads) > MAX_BUCKETS or names > MAX_PROPERTIES:
+            self.compiler.props = props
+            del self.compiler.hoisted[hoisted:]
+            return False
+        tree.parts.insert(1, _Leaf(c.Const(True), "one", ({"$neq": {_BUCKET: str(bucket)}},)))
+        self.loads = loads
+        self.trees[index] = tree
+        return True
+
+    def load(self, ruleset: str) -> None:
+        self.props = sorted(self.compiler.props.items())
+        self.facts = {fact for fact, _, _ in self.compiler.props.values()}
+        hoisted = _hoisted_names(self.compiler.hoisted)
+        _check_names([_BUCKET, *(name for name, _ in self.props), *hoisted])
+        definition: dict[str, Any] = {
+            f"r{i}": {"all": [{"m": t.emit()}]} for i, t in self.trees.items()
         }
+        # Lowest priority: a fact no rule matches is still handled (unhandled ones leak).
+        definition["none"] = {"all": [{"m": _GUARD}], "pri": 1000}
+        self.handle = engine.create_ruleset(ruleset, _dumps(definition))
+
+    def close(self) -> None:
+        if self.handle:
+            engine.delete_ruleset(self.handle)
+            self.handle = 0
+
+    def message(self, facts: c.Facts, encoded: dict[str, tuple[Kind, str]]) -> dict[str, str]:
+        """The fact as this shard's rules read it; `encoded` keeps encodings for the next."""
+        for name in self.facts:
+            if name in facts and name not in encoded:
+                encoded[name] = _kind(facts[name]), encode(facts[name])
         message = {"id": "f", _BUCKET: "-"}
-        for prop, (fact, kind, sentinel) in self._props:
+        for prop, (fact, kind, sentinel) in self.props:
             seen = encoded.get(fact)
             if seen is None or (kind is not None and seen[0] != kind):
                 message[prop] = sentinel
             else:
                 message[prop] = seen[1] if kind else "1"
-        for index, cond in enumerate(self._hoisted):
+        for index, cond in enumerate(self.compiler.hoisted):
             message[f"h{index}"] = "1" if c.evaluate(cond, facts) else "0"
         return message
 
-    def _run(self, message: dict[str, str]) -> set[int]:
+    def run(self, message: dict[str, str]) -> set[int]:
         """Assert under a fresh session, collect every rule that fired, delete the session."""
         sid = f"s{next(self._sessions)}"
         message["sid"] = sid
         try:
-            code, state = engine.assert_fact(self._handle, _dumps(message))
+            code, state = engine.assert_fact(self.handle, _dumps(message))
         except engine.error as error:  # refused before a session existed (measured)
             raise RuntimeError(f"durable-rules refused the facts: {error}") from error
         if code != 0:  # unhandled: deleting that session crashes; the catch-all prevents it
             raise RuntimeError(f"durable-rules did not handle the facts (code {code})")
         try:
-            return set(_drain(self._handle, state))
+            return set(_drain(self.handle, state))
         finally:
-            engine.delete_state(self._handle, sid)
+            engine.delete_state(self.handle, sid)
 
 
 def _drain(handle: int, state: int) -> Iterator[int]:
@@ -430,21 +483,6 @@ def _drain(handle: int, state: int) -> Iterator[int]:
         if name.startswith("r"):
             yield int(name[1:])
         action = engine.complete_and_start_action(handle, state)
-
-
-def _definition(trees: dict[int, _Node]) -> dict[str, Any]:
-    """The ruleset: rules in buckets under the guard, and a catch-all."""
-    definition: dict[str, Any] = {}
-    loads: list[int] = []
-    for index, tree in trees.items():
-        bucket = _first_fit(loads, tree.weight())
-        tree.parts.insert(1, _Leaf(c.Const(True), "one", ({"$neq": {_BUCKET: str(bucket)}},)))
-        definition[f"r{index}"] = {"all": [{"m": tree.emit()}]}
-    if len(loads) > MAX_BUCKETS:
-        raise ValueError(f"{len(trees)} rules are too many for one durable-rules ruleset")
-    # Lowest priority: a fact no rule matches is still handled (unhandled ones leak).
-    definition["none"] = {"all": [{"m": _GUARD}], "pri": 1000}
-    return definition
 
 
 def _first_fit(loads: list[int], weight: int) -> int:

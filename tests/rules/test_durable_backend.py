@@ -300,11 +300,47 @@ def test_one_rule_with_a_hundred_alternatives(closing) -> None:
     assert matcher.match({"f99": True}) == ["wide"]
 
 
-@needs_durable
-def test_too_many_rules_are_refused() -> None:
-    rules = [c.CompiledRule(f"r{i}", 0, c.Cmp("n", "gte", i)) for i in range(897)]
-    with pytest.raises(ValueError, match="too many"):
-        durable_backend.DurableMatcher(rules, "huge")
+def test_more_rules_than_one_ruleset_holds_are_spread_over_shards(closing) -> None:
+    # One ruleset holds at most 32 buckets of rules (~896 light ones); these all hold at once.
+    rules = [c.CompiledRule(f"r{i}", 0, c.Cmp("n", "gte", i)) for i in range(2000)]
+    matcher = build(closing, rules)
+    assert matcher.shards > 1
+    assert matcher.match({"n": 10**6}) == [f"r{i}" for i in range(2000)]
+    assert matcher.match({"n": 40}) == [f"r{i}" for i in range(41)]
+    assert matcher.match({}) == []
+
+
+def test_only_the_shards_a_fact_set_concerns_are_asserted(closing, monkeypatch) -> None:
+    # 1,000 rules over 200 flags: a fact set with one flag true needs one shard, not all.
+    rules = [
+        c.CompiledRule(
+            f"r{i}", 0, c.All((c.Cmp("n", "gte", i % 5), c.Cmp(f"f{i % 200}", "eq", True)))
+        )
+        for i in range(1000)
+    ]
+    matcher = build(closing, rules)
+    asserted: list[object] = []
+    run = durable_backend._Shard.run
+    monkeypatch.setattr(
+        durable_backend._Shard,
+        "run",
+        lambda shard, message: asserted.append(shard) or run(shard, message),
+    )
+    flags: c.Facts = {f"f{j}": j == 7 for j in range(200)}
+    assert matcher.match({**flags, "n": 2}) == ["r7", "r207", "r407", "r607", "r807"]
+    assert matcher.match({**flags, "n": 1}) == []
+    assert matcher.shards > 10
+    assert 2 <= len(asserted) <= 4  # f7's rules sit together: one shard (two if they straddle)
+    asserted.clear()
+    assert matcher.match({**flags, "f7": False, "n": 4}) == []
+    assert asserted == []  # nothing may hold: the engine is not asked
+
+
+def test_a_rule_too_big_for_one_ruleset_is_refused(closing) -> None:
+    # 300 facts in one $and: more properties than one message may carry.
+    huge = c.All(tuple(c.Cmp(f"f{i}", "eq", 1) for i in range(300)))
+    with pytest.raises(ValueError, match="too big"):
+        build(closing, [c.CompiledRule("huge", 0, huge)])
 
 
 def test_in_lists_on_one_fact_are_not_counted_as_paths(closing) -> None:
@@ -456,6 +492,17 @@ def test_make_matcher_choices(closing) -> None:
     assert (auto.name, durable.name) == ("durable", "durable")
     with pytest.raises(ValueError):
         make_matcher(THREAD_RULES, "v", "other")  # type: ignore[arg-type]
+
+
+def test_auto_stays_on_durable_rules_with_a_thousand_rules(closing) -> None:
+    rules = [
+        c.CompiledRule(f"r{i}", 0, c.All((c.Cmp(f"f{i % 300}", "eq", True), c.Cmp("n", "gt", i))))
+        for i in range(1000)
+    ]
+    matcher = make_matcher(rules, "v", "auto")
+    closing.append(matcher)
+    assert matcher.name == "durable"
+    assert matcher.match({"f3": True, "n": 500}) == ["r3", "r303"]
 
 
 @needs_durable
