@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from playbook import action_plan
 from playbook.errors import Conflict, InvalidInput, NotFound
 from playbook.models import AuditEntry, Incident, Step
 from playbook.rules.model import OUTCOMES
@@ -99,8 +101,14 @@ def apply_action(
     assignee: str | None = None,
     outcome: str | None = None,
     expected_version: int | None = None,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+    channel_limit: int = action_plan.CHANNEL_LIMIT,
 ) -> list[Change]:
-    """Apply one person's action to one step and everything that follows from it."""
+    """Apply one person's action to one step and everything that follows from it.
+
+    Completing an action plan keeps the plan as it stands (points, draft) on the step;
+    `experts` and `channel_limit` are the rules' (else what the workflow recorded, and 280).
+    """
     steps = steps_of(session, incident.id or 0)
     by_id = {s.id: s for s in steps}
     step = by_id.get(step_id)
@@ -122,7 +130,15 @@ def apply_action(
         step.updated_at = now
         changes.append(Change(step_id, step.kind, "assign", before, before, by, assignee))
     elif action == "complete":
+        plan = None
+        if action_plan.needs_plan(step):
+            directory = action_plan.teams(experts, steps)
+            plan = action_plan.build(
+                session, incident, step, now=now, directory=directory, channel_limit=channel_limit
+            )
         changes += _complete(step, by_id, by=by, now=now, note=note, outcome=outcome)
+        if plan is not None:  # the plan as published, no longer following new events
+            step.detail = plan.detail(step.detail, incident=incident, now=now)
     elif action == "skip":
         if step.status in CLOSED:
             raise Conflict(f"step {step_id} ({step.kind}) is already {step.status}", field="action")

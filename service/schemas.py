@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -25,7 +26,8 @@ class StepOut(BaseModel):
     version: int
 
     @classmethod
-    def of(cls, step: Step) -> StepOut:
+    def of(cls, step: Step, detail: dict[str, Any] | None = None) -> StepOut:
+        """The step; `detail` replaces the stored one (an open action plan, computed now)."""
         return cls(
             id=step.id or 0,
             kind=step.kind,
@@ -35,7 +37,7 @@ class StepOut(BaseModel):
             assignee=step.assignee,
             due_at=as_utc(step.due_at) if step.due_at else None,
             depends_on=list(step.depends_on),
-            detail=dict(step.detail),
+            detail=dict(step.detail if detail is None else detail),
             version=step.version,
         )
 
@@ -120,7 +122,13 @@ class IncidentOut(BaseModel):
     events: list[EventOut] = []
 
     @classmethod
-    def of(cls, incident: Incident, steps: list[Step], events: list[EventOut]) -> IncidentOut:
+    def of(
+        cls,
+        incident: Incident,
+        steps: list[Step],
+        events: list[EventOut],
+        details: Mapping[int, dict[str, Any]] | None = None,
+    ) -> IncidentOut:
         return cls(
             id=incident.id or 0,
             title=incident.title,
@@ -132,7 +140,7 @@ class IncidentOut(BaseModel):
             channel=incident.channel,
             created_at=as_utc(incident.created_at),
             updated_at=as_utc(incident.updated_at),
-            steps=[StepOut.of(s) for s in steps],
+            steps=[StepOut.of(s, (details or {}).get(s.id or 0)) for s in steps],
             events=events,
         )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from playbook import action_plan
 from playbook.actions.card_view import CardView, StepView
-from playbook.actions.slack_card import build_card
+from playbook.actions.slack_card import PlanStepView, PointView, build_card
 from playbook.clock import as_utc
 from playbook.grouping import incident_stats
 from playbook.models import Incident, Step
@@ -17,10 +19,13 @@ from playbook.workflow import steps_of
 CHANNEL_LIMIT_DEFAULT = 280
 
 
-def step_view(step: Step) -> StepView:
-    detail = step.detail or {}
+def step_view(
+    step: Step, detail: dict[str, Any] | None = None, plan: action_plan.Plan | None = None
+) -> StepView:
+    """The step as the card shows it; `detail` and `plan` are an open plan step's, as now."""
+    detail = (step.detail or {}) if detail is None else detail
     lint = tuple(f"{f.get('code')}: {f.get('message')}" for f in detail.get("lint", []))
-    return StepView(
+    view = StepView(
         id=step.id or 0,
         kind=step.kind,
         title=step.title,
@@ -35,14 +40,42 @@ def step_view(step: Step) -> StepView:
         outcome=detail.get("outcome"),
         note=detail.get("skipped_reason") or detail.get("note"),
     )
+    if plan is None:
+        return view
+    points = tuple(PointView(p.point, p.action, p.owner, p.date, p.count) for p in plan.points)
+    return PlanStepView(**vars(view), points=points, events_scanned=plan.events_scanned)
+
+
+def step_views(
+    session: Session,
+    incident: Incident,
+    steps: list[Step],
+    now: datetime,
+    *,
+    channel_limit: int = CHANNEL_LIMIT_DEFAULT,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+) -> tuple[StepView, ...]:
+    """Every step as shown now: an open action plan is computed from the incident's events."""
+    shown = action_plan.shown_details(
+        session, incident, steps, now=now, experts=experts, channel_limit=channel_limit
+    )
+    return tuple(step_view(s, *shown.get(s.id or 0, (None, None))) for s in steps)
 
 
 def card_view(
-    session: Session, incident: Incident, now: datetime, channel_limit: int = CHANNEL_LIMIT_DEFAULT
+    session: Session,
+    incident: Incident,
+    now: datetime,
+    channel_limit: int = CHANNEL_LIMIT_DEFAULT,
+    *,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
 ) -> CardView:
+    """The card's content. Without `experts` (the rules' `experts:`), a plan's owners come
+    from the experts the workflow recorded when it was planned."""
     summary = incident.summary or {}
     stats = incident_stats(session, incident, now)
     escalation = f"storm level {incident.storm_level}" if incident.storm_level else None
+    steps = steps_of(session, incident.id or 0)
     return CardView(
         incident_id=incident.id or 0,
         title=incident.title,
@@ -56,12 +89,22 @@ def card_view(
         author_followers=summary.get("followers"),
         post_url=summary.get("url"),
         excerpt=summary.get("excerpt", ""),
-        steps=tuple(step_view(s) for s in steps_of(session, incident.id or 0)),
+        steps=step_views(
+            session, incident, steps, now, channel_limit=channel_limit, experts=experts
+        ),
         updated_at=as_utc(incident.updated_at),
         channel_limit=channel_limit,
         escalation=escalation,
     )
 
 
-def render_card(session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
-    return build_card(card_view(session, incident, now), now)
+def render_card(
+    session: Session,
+    incident: Incident,
+    now: datetime,
+    *,
+    channel_limit: int = CHANNEL_LIMIT_DEFAULT,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+) -> dict[str, Any]:
+    view = card_view(session, incident, now, channel_limit, experts=experts)
+    return build_card(view, now)

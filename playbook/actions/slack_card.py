@@ -48,6 +48,7 @@ DRAFT_CALLBACK = "playbook:edit_draft"
 REASON_BLOCK = "reason"
 DRAFT_BLOCK = "draft"
 ROUTING_BLOCK = "routing"
+POINTS_SHOWN = 5  # points listed under a plan step on the card; the modal lists up to 10
 
 _USER_ID = re.compile(r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{2,20}")
 _SUBTEAM_ID = re.compile(r"S[A-Z0-9]{2,20}")
@@ -57,6 +58,25 @@ _ACTION_ID = re.compile(r"step:(0|[1-9]\d{0,17}):([a-z_]{1,40})")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 # Code points X counts as one character; everything else (CJK, emoji) counts as two.
 _LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+
+
+@dataclass(frozen=True)
+class PointView:
+    """One point people raised, with what will be done about it, by whom and by when."""
+
+    point: str  # already redacted of personal data upstream
+    action: str
+    owner: str | None
+    date: str  # ISO date
+    count: int  # events raising it
+
+
+@dataclass(frozen=True)
+class PlanStepView(StepView):
+    """A `publish_action_plan` step with its points (tip 4)."""
+
+    points: tuple[PointView, ...] = ()
+    events_scanned: int = 0
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -298,6 +318,27 @@ def _draft_lines(view: CardView, step: StepView) -> list[str]:
     return lines
 
 
+def _point_line(number: int, point: PointView) -> str:
+    posts = "post" if point.count == 1 else "posts"
+    return (
+        f"{number}) {_text(point.point, 100)} _({point.count:,} {posts})_ → "
+        f"{_text(point.action, 100)} · {mention(point.owner)} · by {_text(point.date, 10)}"
+    )
+
+
+def _points_lines(step: StepView, compact: bool, shown: int = POINTS_SHOWN) -> list[str]:
+    if not isinstance(step, PlanStepView) or not step.points or step.status in CLOSED:
+        return []
+    count = len(step.points)
+    if compact:
+        return [f"📋 {count} point{'s' if count > 1 else ''} raised"]
+    head = f"*Points raised* ({count}, from {step.events_scanned:,} events read)"
+    lines = [head, *(_point_line(i, p) for i, p in enumerate(step.points[:shown], 1))]
+    if count > shown:
+        lines.append(f"…and {count - shown} more")
+    return lines
+
+
 def _step_text(view: CardView, step: StepView, now: datetime, compact: bool) -> str:
     icon = STATUS_ICON.get(step.status, "•")
     kind = _text(step.kind, 60).replace("`", "'")
@@ -308,6 +349,7 @@ def _step_text(view: CardView, step: StepView, now: datetime, compact: bool) -> 
         lines.append(f"Outcome: *{OUTCOMES.get(step.outcome) or _text(step.outcome, 60)}*")
     if step.note:
         lines.append(f"📝 {_text(step.note, 300)}")
+    lines += _points_lines(step, compact)
     if step.draft is not None and step.status not in CLOSED and not compact:
         lines += _draft_lines(view, step)
     return "\n".join(lines)
@@ -545,7 +587,10 @@ def build_edit_draft_modal(
     view: CardView, step: StepView, *, draft: str | None = None
 ) -> dict[str, Any]:
     """The draft in a text box, its length against the channel limit and, when it runs over,
-    a choice between a blog post and customer service. `draft` overrides the stored text."""
+    a choice between a blog post and customer service. `draft` overrides the stored text.
+
+    The card's view of the step wins over `step`: a plan's draft is the one computed now."""
+    step = next((s for s in view.steps if s.id == step.id), step)
     text = (step.draft or "") if draft is None else draft
     length, limit = draft_length(text), view.channel_limit
     element: Block = {
@@ -567,6 +612,9 @@ def build_edit_draft_modal(
             "element": element,
         },
     ]
+    points = _points_lines(step, compact=False, shown=10)
+    if points:
+        blocks.append(_context("\n".join(points), "points"))
     if step.lint:
         findings = "\n".join(f"⚠️ {_text(f, 200)}" for f in step.lint[:10])
         blocks.append(_context(findings, "lint"))

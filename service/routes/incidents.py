@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
-from playbook import outbox
+from playbook import action_plan, outbox
 from playbook.actions.cards import step_view
 from playbook.actions.slack_card import build_thread_reply
 from playbook.errors import NotFound
 from playbook.models import Event, Incident
 from playbook.pipeline import excerpt
+from playbook.runtime import Runtime
 from playbook.workflow import apply_action, steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.schemas import EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
@@ -23,7 +24,10 @@ router = APIRouter(
 FIRST_EVENTS = 20
 
 
-def incident_out(session: Session, incident: Incident, *, with_events: bool) -> IncidentOut:
+def incident_out(
+    session: Session, incident: Incident, *, with_events: bool, runtime: Runtime | None = None
+) -> IncidentOut:
+    """The incident; with `runtime`, an open action plan is computed from its events now."""
     events: list[EventOut] = []
     if with_events:
         query = (
@@ -34,7 +38,20 @@ def incident_out(session: Session, incident: Incident, *, with_events: bool) -> 
         )
         # Listings never show personal data, whatever the storage setting.
         events = [EventOut.of(e, excerpt(e.text, 1000)) for e in session.exec(query)]
-    return IncidentOut.of(incident, steps_of(session, incident.id or 0), events)
+    steps = steps_of(session, incident.id or 0)
+    details: dict[int, dict] = {}
+    if runtime is not None:
+        model = runtime.rules.playbook.model
+        shown = action_plan.shown_details(
+            session,
+            incident,
+            steps,
+            now=runtime.clock.now(),
+            experts=model.experts,
+            channel_limit=model.settings.channel_limit,
+        )
+        details = {step_id: detail for step_id, (detail, _) in shown.items()}
+    return IncidentOut.of(incident, steps, events, details)
 
 
 def get_incident(session: Session, incident_id: int) -> Incident:
@@ -60,8 +77,9 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
-def show_incident(incident_id: int, session: SessionDep) -> IncidentOut:
-    return incident_out(session, get_incident(session, incident_id), with_events=True)
+def show_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep) -> IncidentOut:
+    incident = get_incident(session, incident_id)
+    return incident_out(session, incident, with_events=True, runtime=runtime)
 
 
 @router.post("/{incident_id}/steps/{step_id}", response_model=StepActionOut)
@@ -81,6 +99,8 @@ def act_on_step(
         assignee=body.assignee,
         outcome=body.outcome,
         expected_version=body.version,
+        experts=runtime.rules.playbook.model.experts,
+        channel_limit=runtime.rules.playbook.model.settings.channel_limit,
     )
     steps = {s.id: s for s in steps_of(session, incident_id)}
     for change in changes:
@@ -94,7 +114,7 @@ def act_on_step(
     outbox.enqueue_card(session, incident, now=now)
     session.flush()
     return StepActionOut(
-        incident=incident_out(session, incident, with_events=False),
+        incident=incident_out(session, incident, with_events=False, runtime=runtime),
         changes=[c.__dict__ for c in changes],
     )
 
