@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from playbook.events import EventIn
-from playbook.facts import AuthorHistory
+from playbook.facts import AuthorHistory, IncidentStats
 from playbook.rules.model import Example
 from playbook.rules.playbook import Playbook
 
@@ -32,8 +32,9 @@ def run_example(playbook: Playbook, example: Example, index: int, now: datetime)
     except ValidationError as exc:
         result.failures.append(f"the example's event is invalid: {exc.errors()[0]['msg']}")
         return result
-    history = AuthorHistory(**example.history) if example.history else None
-    facts = playbook.facts(event, now=now, history=history)
+    history = AuthorHistory(**example.history.model_dump()) if example.history else None
+    incident = IncidentStats(**example.incident.model_dump()) if example.incident else None
+    facts = playbook.facts(event, now=now, history=history, incident=incident)
     decision = playbook.decide(facts, event)
     result.matched_rules = decision.matched_rules
     expect = example.expect

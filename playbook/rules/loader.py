@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from playbook.errors import RuleProblem, RulesInvalid
 from playbook.rules.model import RulesFile
@@ -155,7 +156,9 @@ def _plain(error: dict[str, Any]) -> str:
     loc = [str(p) for p in error["loc"] if not isinstance(p, int)]
     name = loc[-1] if loc else "value"
     if kind == "extra_forbidden":
-        return f"unknown key `{name}`"
+        known = _keys_at(tuple(error["loc"][:-1]))
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        return f"unknown key `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
     if kind == "missing":
         return f"`{name}` is required"
     if kind == "literal_error":
@@ -165,6 +168,29 @@ def _plain(error: dict[str, Any]) -> str:
     if message.startswith("Value error, "):
         return message.removeprefix("Value error, ")  # our own validators name their subject
     return f"`{name}`: {message}"
+
+
+def _keys_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model allows where an unknown key was found (empty when unsure)."""
+    model: Any = RulesFile
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The one pydantic model inside `X | None`, `list[X]` or `dict[str, X]`, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    models = {m for arg in get_args(annotation) if (m := _model_in(arg)) is not None}
+    return models.pop() if len(models) == 1 else None
 
 
 def validation_problems(
@@ -177,7 +203,7 @@ def validation_problems(
         rule = _rule_id(data, path)
         prefer_key = error["type"] == "extra_forbidden"
         problems.append(located.problem(path, _plain(error), rule=rule, prefer_key=prefer_key))
-    return problems
+    return sorted(problems, key=lambda p: (p.line, p.column))  # in the order an editor reads
 
 
 @dataclass(frozen=True)

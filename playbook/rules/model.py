@@ -295,11 +295,28 @@ class Expect(Strict):
     incident: bool | None = None
 
 
+class ExampleHistory(Strict):
+    """The author's past complaints, as the database would count them."""
+
+    complaints: Annotated[int, Field(ge=0)] = 0
+    open_complaints: Annotated[int, Field(ge=0)] = 0
+
+
+class ExampleIncident(Strict):
+    """The incident the example's post joins, as grouping would report it."""
+
+    event_count: Annotated[int, Field(ge=1)] = 1
+    velocity_10m: Annotated[float, Field(ge=0)] = 0
+    authors: Annotated[int, Field(ge=1)] = 1
+    reach: Annotated[int, Field(ge=0)] = 0
+
+
 class Example(Strict):
     name: str
     event: dict[str, Any]
     expect: Expect
-    history: dict[str, int] | None = None
+    history: ExampleHistory | None = None
+    incident: ExampleIncident | None = None
 
 
 class Default(Strict):
