@@ -14,11 +14,14 @@ CORPUS = REPO_ROOT / "tests" / "corpus"
 
 # (folder, category, severity in band, steps as expected), measured on 2026-12-01.
 # `corpus` is where the lexicons were first tuned; `holdout` and `blind2` were written blind
-# and used for tuning after one blind measurement each (65.0% both, see their READMEs).
+# and used for tuning after one blind measurement each (65.0% both, see their READMEs);
+# `blind3` was measured once, blind, and its misses were not read.
 FLOORS = [
     ("", 0.98, 0.97, 0.98),  # measured 98.8%, 98.4%, 99.6%
     ("holdout", 0.88, 0.85, 0.88),  # measured 90.0%, 87.5%, 91.2%
     ("blind2", 0.88, 0.85, 0.85),  # measured 90.0%, 88.8%, 88.8%
+    # Never tuned on: a guard against regressions, not a target (see its README).
+    ("blind3", 0.72, 0.78, 0.74),  # measured 75.0%, 82.0%, 77.0%
 ]
 
 
