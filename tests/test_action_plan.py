@@ -17,9 +17,13 @@ from playbook import action_plan
 from playbook.actions.cards import card_view, render_card, step_view
 from playbook.actions.slack_card import MAX_BLOCKS, build_edit_draft_modal
 from playbook.actions.slack_validate import validate_message, validate_modal
+from playbook.clock import FakeClock
 from playbook.models import Event, Incident, Step
 from playbook.runtime import Runtime
 from playbook.workflow import steps_of
+from service.app import create_app
+from tests.fake_slack import FakeSlack
+from tests.test_slack_interactions import USER, button, click, submit
 
 ROOT_KO = {
     "id": "ko-1",
@@ -314,3 +318,44 @@ def test_storm_sized_incident_stays_bounded(runtime: Runtime, client: TestClient
     assert "hr" not in counts and counts["network"] == 10
     assert counts["devices"] == action_plan.SCAN_LIMIT - 10
     assert len(statements) <= 3  # two reads (topic counts, the sample), whatever the size
+
+
+def test_draft_edited_in_slack_is_kept_as_events_join(
+    slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    with TestClient(create_app(slack_runtime, workers=False), client=("127.0.0.1", 1)) as app:
+        incident_id = open_korean(app)
+        with Session(slack_runtime.engine) as session:
+            for step in steps_of(session, incident_id):
+                # Its prerequisites are done; promise_follow_up keeps the incident open.
+                if step.kind not in (action_plan.KIND, "promise_follow_up"):
+                    step.status = "done"
+                elif step.kind == action_plan.KIND:
+                    step.status = "active"
+                session.add(step)
+            session.commit()
+            incident, steps = _incident_and_steps(session, incident_id)
+            plan_id = next(s.id for s in steps if s.kind == action_plan.KIND)
+            card = render_card(session, incident, clock.now())
+        validate_message(card)
+        assert click(app, clock, button(card["blocks"], plan_id or 0, "edit_draft")).content == b""
+        modal = slack.calls_to("views.open")[-1].body["view"]
+        draft = next(b for b in modal["blocks"] if b.get("block_id") == "draft")
+        assert "2) billing: “" in draft["element"]["initial_value"]
+
+        edited = "배터리 결함 무상 교체와 중복 청구 환불을 12월 5일까지 마치겠습니다."
+        value = {"draft": {"draft": {"type": "plain_text_input", "value": edited}}}
+        saved = submit(app, clock, modal, value)
+        assert saved.status_code == 200 and saved.content == b"", saved.text
+
+        reply(app, ROOT_KO, 9, "이번 달 요금 청구가 또 잘못 나왔어요. 환불해 주세요")
+        shown = plan_step(app, incident_id)
+        assert shown["detail"]["draft"] == edited
+        assert shown["detail"]["edited_by"] == USER
+        billing = next(p for p in shown["detail"]["plan"]["points"] if p["topic"] == "billing")
+        assert billing["count"] == 3
+        with Session(slack_runtime.engine) as session:
+            incident, _ = _incident_and_steps(session, incident_id)
+            card = render_card(session, incident, clock.now())
+        validate_message(card)
+        assert edited in str(card["blocks"])

@@ -15,6 +15,9 @@ import pytest
 from playbook.actions.card_view import CardView, StepView
 from playbook.actions.slack_card import (
     MAX_BLOCKS,
+    POINTS_SHOWN,
+    PlanStepView,
+    PointView,
     build_card,
     build_edit_draft_modal,
     build_escalation,
@@ -117,6 +120,23 @@ def mrkdwn_texts(message: dict[str, Any]) -> list[str]:
 
 # --- the card is valid Block Kit -------------------------------------------------------------
 
+
+def plan_step(step_id: int, points: int = 2, **changes: Any) -> PlanStepView:
+    """A publish_action_plan step with `points` points, the first with hostile text."""
+    raised = tuple(
+        PointView(
+            point=HOSTILE if i == 0 else f"billing: “요금이 두 번 청구됐어요 {i}”",
+            action="청구 내역 점검 및 잘못 청구된 금액 환불",
+            owner="subteam:S0BILLING" if i % 2 else "<!channel>",
+            date="2026-11-24",
+            count=1200 - i,
+        )
+        for i in range(points)
+    )
+    base = step(step_id, kind="publish_action_plan", draft="조치 계획입니다.\n1) …")
+    return PlanStepView(**{**vars(base), **changes}, points=raised, events_scanned=10_000)
+
+
 REPRESENTATIVE = {
     "typical": card_view(*workflow()),
     "no steps, no author, no link": card_view(
@@ -128,6 +148,7 @@ REPRESENTATIVE = {
         *workflow(), severity="critical", escalation="storm level 3: 400 reposts in 10 min"
     ),
     "unknown severity and status": card_view(step(1, status="waiting"), severity="odd"),
+    "action plan with many points": card_view(*workflow()[:3], plan_step(4, points=9)),
 }
 
 
@@ -633,3 +654,57 @@ def test_validate_modal_catches(change: dict[str, Any], problem: str) -> None:
     with pytest.raises(SlackPayloadError) as caught:
         validate_modal(modal)
     assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+
+# --- the action plan's points -----------------------------------------------------------------
+
+
+def plan_text(card: dict[str, Any], step_id: int) -> str:
+    return next(
+        b["text"]["text"] for b in blocks_of(card) if b["block_id"].startswith(f"s.{step_id}.")
+    )
+
+
+def test_plan_points_are_listed_under_the_step() -> None:
+    card = build_card(card_view(plan_step(4, points=POINTS_SHOWN + 3)), NOW)
+    validate_message(card)
+    text = plan_text(card, 4)
+    assert f"*Points raised* ({POINTS_SHOWN + 3}, from 10,000 events read)" in text
+    assert "2) billing: “요금이 두 번 청구됐어요 1”" in text
+    assert "_(1,199 posts)_ → 청구 내역 점검 및 잘못 청구된 금액 환불" in text
+    assert "<!subteam^S0BILLING> · by 2026-11-24" in text
+    assert f"{POINTS_SHOWN}) " in text and f"{POINTS_SHOWN + 1}) " not in text
+    assert "…and 3 more" in text
+    assert text.index("*Points raised*") < text.index("*Draft*")
+
+
+def test_plan_points_are_inert_text() -> None:
+    card = build_card(card_view(plan_step(4)), NOW)
+    text = plan_text(card, 4)
+    assert "<!channel>" not in text and "<@U123>" not in text and "<http" not in text
+    assert "&lt;!channel&gt;" in text  # the owner given as text is escaped too
+
+
+def test_closed_plan_step_shows_no_points() -> None:
+    card = build_card(card_view(plan_step(4, status="done", can_act=False)), NOW)
+    assert "Points raised" not in json.dumps(card, ensure_ascii=False)
+
+
+def test_plan_points_fold_to_a_count_when_the_card_is_crowded() -> None:
+    steps = [step(i, draft="초안") for i in range(1, 40)]
+    card = build_card(card_view(*steps, plan_step(40, points=9)), NOW)
+    validate_message(card)
+    assert len(blocks_of(card)) <= MAX_BLOCKS
+    text = plan_text(card, 40)
+    assert "📋 9 points raised" in text and "*Points raised*" not in text
+
+
+def test_edit_draft_modal_opens_with_the_cards_plan_and_points() -> None:
+    stored = step(4, kind="publish_action_plan", draft="1) [point raised] → [action]")
+    current = plan_step(4, points=3, draft="조치 계획입니다.\n1) billing → 환불")
+    modal = build_edit_draft_modal(card_view(current), stored)
+    validate_modal(modal)
+    draft = next(b for b in modal["blocks"] if b["block_id"] == "draft")
+    assert draft["element"]["initial_value"] == "조치 계획입니다.\n1) billing → 환불"
+    points = next(b for b in modal["blocks"] if b["block_id"] == "points")
+    assert "*Points raised* (3" in points["elements"][0]["text"]
