@@ -67,7 +67,7 @@ def problems(rules: str) -> list[str]:
               when: {fact: text, matches: "(a+)+b"}
               then: {category: abuse}
             """,
-            "rules.yaml:8:31: [rule a] regex `(a+)+b`: ",
+            "rules.yaml:8:32: [rule a] regex `(a+)+b`: ",
             id="catastrophic-regex",
         ),
         pytest.param(
@@ -76,7 +76,7 @@ def problems(rules: str) -> list[str]:
               when: {fact: text, matches: "[unclosed"}
               then: {category: abuse}
             """,
-            "rules.yaml:8:31: [rule a] regex `[unclosed`: ",
+            "rules.yaml:8:32: [rule a] regex `[unclosed`: ",
             id="invalid-regex",
         ),
         pytest.param(
@@ -152,6 +152,55 @@ def problems(rules: str) -> list[str]:
 def test_each_breakage_is_located_and_explained(rules: str, expected: str) -> None:
     found = problems(rules)
     assert any(p.startswith(expected) for p in found), found
+
+
+# Where a bad regex is reported: at the offending character, read back through the
+# scalar's quoting; at the value's start where the text cannot be mapped reliably.
+@pytest.mark.parametrize(
+    ("when", "where"),
+    [
+        pytest.param("{fact: text, matches: ab(cd}", "8:33", id="plain-in-flow"),
+        pytest.param("\n    fact: text\n    matches: abc(def", "10:17", id="plain-block"),
+        pytest.param('{fact: text, matches: "x\\\\d+(y"}', "8:37", id="double-quoted-escapes"),
+        pytest.param('{fact: text, matches: "\\u00e9+(y"}', "8:39", id="double-quoted-unicode"),
+        pytest.param("{fact: text, matches: 'it''s(x'}", "8:37", id="single-quoted-doubled-quote"),
+        pytest.param("{fact: text, matches: '한국(어'}", "8:34", id="korean"),
+        pytest.param("{fact: text, matches: 'a**'}", "8:34", id="multiple-repeat"),
+        pytest.param("{fact: text, matches: 'ok|(a|ab)+$'}", "8:35", id="catastrophic-later"),
+        pytest.param(
+            "\n    fact: text\n    matches: |-\n      abc\n      d(e", "12:8", id="literal-block"
+        ),
+        pytest.param(
+            "\n    fact: text\n    matches: >-\n      abc\n      d(e",
+            "10:14",
+            id="folded-falls-back",
+        ),
+        pytest.param(
+            '{fact: text, matches: "abc\n      d(e"}', "8:31", id="multi-line-quoted-falls-back"
+        ),
+    ],
+)
+def test_a_bad_regex_is_located_at_the_offending_character(when: str, where: str) -> None:
+    found = problems(f"- id: a\n  when: {when}\n  then: {{category: abuse}}\n")
+    assert len(found) == 1, found
+    assert found[0].startswith(f"rules.yaml:{where}: [rule a] regex `"), found
+
+
+def test_a_bad_regex_is_located_in_a_file_with_windows_line_ends() -> None:
+    text = HEAD + "- id: a\n  when: {fact: text, matches: 'x(y'}\n  then: {category: abuse}\n"
+    found = [str(p) for p in check_text(text.replace("\n", "\r\n"), "rules.yaml")]
+    assert found and found[0].startswith("rules.yaml:8:33: [rule a] regex `x(y`"), found
+
+
+def test_a_bad_regex_in_a_named_condition_is_located_there() -> None:
+    text = HEAD.replace(
+        "rules:\n",
+        "conditions:\n  odd: {fact: text, matches: 'abc)'}\nrules:\n"
+        "- id: a\n  when: {condition: odd}\n  then: {category: abuse}\n",
+    )
+    found = [str(p) for p in check_text(text, "rules.yaml")]
+    assert found and all(p.startswith("rules.yaml:7:34: ") for p in found), found
+    assert "a closing bracket ) has no opening bracket (at character 4)" in found[0]
 
 
 def test_rule_shadowed_by_a_stop_rule_is_unreachable() -> None:
