@@ -143,8 +143,26 @@ class SlackMessage(SQLModel, table=True):
     updated_at: datetime = _when()
 
 
+class SlackChannel(SQLModel, table=True):
+    """When a channel may next be posted to (Slack allows one message a second per channel).
+
+    `channel` is the name or id a post was addressed to; `channel_id` is the id Slack answered
+    with, so a card posted to `#crisis-room` and its thread replies to `C0…` share one pace.
+    """
+
+    __tablename__ = "slack_channel"
+
+    channel: str = Field(max_length=200, primary_key=True)
+    channel_id: str | None = Field(default=None, max_length=200, index=True)
+    free_at: datetime = _when()
+
+
 class OutboxItem(SQLModel, table=True):
-    """A pending side effect (a card post or update, a thread reply, a reminder)."""
+    """A side effect to deliver (a card post or update, a thread reply, a notice).
+
+    `status` is pending, sending (claimed by an instance until `next_attempt_at`, its lease)
+    or sent; `attempts` counts attempts started.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (

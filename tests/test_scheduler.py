@@ -29,7 +29,7 @@ def test_reminder_then_escalation_once_each(
     clock.advance(minutes=16)  # triage (15 min) is due
     assert run_due(runtime.engine, model, clock.now()) == 1
     assert run_due(runtime.engine, model, clock.now()) == 0  # reminded once only
-    runtime.deliverer.drain()
+    runtime.deliverer.drain(wait=clock.set)
     replies = [m for m in sink.messages if m["verb"].startswith("reply")]
     assert len(replies) == 1 and "Reminder" in replies[0]["text"]
     clock.advance(minutes=30)  # triage overdue by 31 min (escalate); acknowledge (30 min) due
@@ -39,5 +39,5 @@ def test_reminder_then_escalation_once_each(
         escalations = session.exec(select(AuditEntry).where(AuditEntry.action == "escalate")).all()
     assert len(escalations) == 1
     assert escalations[0].note and "overdue since" in escalations[0].note
-    runtime.deliverer.drain()
+    runtime.deliverer.drain(wait=clock.set)
     assert any("Escalated" in m["text"] for m in sink.messages if m["verb"].startswith("reply"))

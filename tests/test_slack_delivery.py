@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from playbook.actions.card_view import CardView, StepView
+from playbook.actions.sinks import ConsoleSink
 from playbook.actions.slack_card import build_card, parse_action
 from playbook.actions.slack_validate import validate_message
 from playbook.clock import FakeClock
+from playbook.db import make_engine, session_scope
+from playbook.models import Incident, OutboxItem
+from playbook.outbox import Deliverer, enqueue_card, enqueue_notice, enqueue_thread
 from playbook.runtime import Runtime
 from service.app import create_app
 from tests.fake_slack import FakeSlack
@@ -33,7 +41,7 @@ def slack_client(slack_runtime: Runtime) -> Iterator[TestClient]:
 
 
 def test_card_is_posted_once_then_updated(
-    slack_client: TestClient, slack_runtime: Runtime, slack: FakeSlack
+    slack_client: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
 ) -> None:
     body = slack_client.post("/v1/events", json=EVENT).json()
     assert slack_runtime.deliverer.drain() == 1
@@ -51,7 +59,7 @@ def test_card_is_posted_once_then_updated(
         f"/v1/incidents/{body['incident_id']}/steps/{triage['id']}",
         json={"action": "complete", "by": "U777"},
     )
-    slack_runtime.deliverer.drain()
+    slack_runtime.deliverer.drain(wait=clock.set)
     assert len(slack.calls_to("chat.postMessage")) == 2  # the card, then one thread reply
     reply = slack.calls_to("chat.postMessage")[1].body
     assert reply["thread_ts"] == "1700000000.000001"
@@ -158,3 +166,163 @@ def test_button_values_round_trip() -> None:
     assert parsed.incident_id == 7
     with pytest.raises(ValueError):
         parse_action("other:1:x", "{}")
+
+
+# --- pacing: one post a second per channel, across instances -----------------------------------
+
+
+class PacedSink(ConsoleSink):
+    """Records when each post reached "Slack", by channel id, as Slack would see it."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.posts: list[tuple[str, datetime]] = []
+        self._lock = threading.Lock()
+
+    def post(self, channel: str, message: dict[str, Any]) -> tuple[str, str]:
+        channel_id = channel_id_of(channel)
+        with self._lock:
+            self.posts.append((channel_id, self.clock.now()))
+        return channel_id, super().post(channel_id, message)[1]
+
+    def reply(self, channel: str, thread_ts: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            self.posts.append((channel_id_of(channel), self.clock.now()))
+        super().reply(channel, thread_ts, message)
+
+
+def channel_id_of(channel: str) -> str:
+    return channel if channel.startswith("C") else "C" + channel.lstrip("#").upper()
+
+
+def new_incident(engine: Engine, clock: FakeClock, channel: str = "#a") -> Incident:
+    now = clock.now()
+    incident = Incident(
+        title="t", category="complaint", severity="high", rules_version="v", channel=channel,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    with session_scope(engine) as session:
+        session.add(incident)
+        session.flush()
+        session.refresh(incident)
+    return incident
+
+
+def notify(engine: Engine, clock: FakeClock, incident: Incident, channel: str, text: str) -> None:
+    with session_scope(engine) as session:
+        enqueue_notice(session, incident, channel, {"text": text}, now=clock.now())
+
+
+def plain_card(session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
+    return {"text": f"card {incident.id} v{incident.version}"}
+
+
+def gaps_ok(posts: list[tuple[str, datetime]]) -> bool:
+    """No channel got two posts less than a second apart."""
+    by_channel: dict[str, list[datetime]] = {}
+    for channel, at in posts:
+        by_channel.setdefault(channel, []).append(at)
+    return all(
+        b - a >= timedelta(seconds=1)
+        for times in by_channel.values()
+        for a, b in zip(sorted(times), sorted(times)[1:], strict=False)
+    )
+
+
+def test_second_post_to_a_channel_waits_a_second(db_engine: Engine, clock: FakeClock) -> None:
+    sink = PacedSink(clock)
+    deliverer = Deliverer(db_engine, sink, clock, plain_card)
+    incident = new_incident(db_engine, clock)
+    start = clock.now()
+    for channel, text in (("#a", "one"), ("#a", "two"), ("#b", "elsewhere")):
+        notify(db_engine, clock, incident, channel, text)
+    assert deliverer.deliver_due() == 2  # #a once, #b not held up by #a
+    assert [m["text"] for m in sink.messages] == ["one", "elsewhere"]
+    assert deliverer.next_due() == start + timedelta(seconds=1)  # deferred, not dropped
+    clock.advance(seconds=0.5)
+    assert deliverer.deliver_due() == 0
+    clock.advance(seconds=0.5)
+    assert deliverer.deliver_due() == 1
+    assert sink.posts == [("CA", start), ("CB", start), ("CA", start + timedelta(seconds=1))]
+    with Session(db_engine) as session:
+        items = session.exec(select(OutboxItem).order_by(col(OutboxItem.id))).all()
+    assert [(i.status, i.attempts) for i in items] == [("sent", 1)] * 3
+
+
+def test_card_and_its_replies_share_one_pace(db_engine: Engine, clock: FakeClock) -> None:
+    """The card goes to `#a`, replies to the id Slack answered with: one channel all the same."""
+    sink = PacedSink(clock)
+    deliverer = Deliverer(db_engine, sink, clock, plain_card)
+    incident = new_incident(db_engine, clock, "#a")
+    with session_scope(db_engine) as session:
+        enqueue_card(session, incident, now=clock.now())
+    deliverer.drain()
+    with session_scope(db_engine) as session:
+        enqueue_thread(session, incident, {"text": "reply"}, now=clock.now())
+    notify(db_engine, clock, incident, "#a", "notice")
+    assert deliverer.drain() == 0
+    assert deliverer.drain(wait=clock.set) == 2
+    assert [channel for channel, _ in sink.posts] == ["CA", "CA", "CA"]
+    assert gaps_ok(sink.posts)
+
+
+def test_card_updates_coalesce_while_the_channel_is_busy(
+    db_engine: Engine, clock: FakeClock
+) -> None:
+    sink = PacedSink(clock)
+    deliverer = Deliverer(db_engine, sink, clock, plain_card)
+    incident = new_incident(db_engine, clock, "#a")
+    notify(db_engine, clock, incident, "#a", "first")
+    assert deliverer.deliver_due() == 1
+    for version in (2, 3, 4):
+        with session_scope(db_engine) as session:
+            row = session.get(Incident, incident.id)
+            assert row is not None
+            row.version = version
+            enqueue_card(session, row, now=clock.now())
+    assert deliverer.deliver_due() == 0  # the card's first post waits for the channel
+    assert deliverer.drain(wait=clock.set) == 1
+    assert [m["text"] for m in sink.messages] == ["first", f"card {incident.id} v4"]
+
+
+@pytest.fixture
+def two_engines(db_engine: Engine) -> Iterator[list[Engine]]:
+    """Two instances' own connection pools over the one test database."""
+    url = db_engine.url.render_as_string(hide_password=False)
+    engines = [make_engine(url), make_engine(url)]
+    yield engines
+    for engine in engines:
+        engine.dispose()
+
+
+def test_two_instances_never_post_to_a_channel_twice_in_a_second(
+    two_engines: list[Engine], clock: FakeClock
+) -> None:
+    sink = PacedSink(clock)
+    deliverers = [Deliverer(engine, sink, clock, plain_card) for engine in two_engines]
+    incident = new_incident(two_engines[0], clock)
+    for i in range(24):  # mostly one channel: both instances reach for it at once
+        notify(two_engines[0], clock, incident, "#busy" if i % 4 else "#quiet", f"n{i}")
+    errors: list[BaseException] = []
+
+    def work(deliverer: Deliverer, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        try:
+            deliverer.deliver_due()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    for _ in range(100):
+        if deliverers[0].next_due() is None:
+            break
+        barrier = threading.Barrier(len(deliverers))
+        threads = [threading.Thread(target=work, args=(d, barrier)) for d in deliverers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        clock.advance(seconds=0.25)
+    assert errors == []
+    assert sorted(m["text"] for m in sink.messages) == sorted(f"n{i}" for i in range(24))
+    assert gaps_ok(sink.posts)

@@ -150,12 +150,12 @@ def test_full_flow_from_card_to_resolution(
     by_kind = steps(app, incident_id)
     answer = click(app, clock, button(latest_card(slack), by_kind["triage"]["id"], "complete"))
     assert answer.status_code == 200 and answer.content == b""
-    slack_runtime.deliverer.drain()
+    slack_runtime.deliverer.drain(wait=clock.set)
 
     verify = steps(app, incident_id)["verify_facts"]
     assert verify["status"] == "active"
     click(app, clock, button(latest_card(slack), verify["id"], "outcome_at_fault"))
-    slack_runtime.deliverer.drain()
+    slack_runtime.deliverer.drain(wait=clock.set)
     by_kind = steps(app, incident_id)
     assert by_kind["verify_facts"]["detail"]["outcome"] == "at_fault"
     assert by_kind["apologise"]["status"] == "active"
@@ -182,7 +182,7 @@ def test_full_flow_from_card_to_resolution(
     }
     saved = submit(app, clock, modal, {**draft, **blog})
     assert saved.status_code == 200 and saved.content == b""
-    slack_runtime.deliverer.drain()
+    slack_runtime.deliverer.drain(wait=clock.set)
     by_kind = steps(app, incident_id)
     assert by_kind["apologise"]["detail"]["draft"] == LONG_DRAFT
     assert by_kind["apologise"]["detail"]["routed_to"] == "blog_post"
@@ -194,7 +194,7 @@ def test_full_flow_from_card_to_resolution(
         if not active:
             break
         click(app, clock, button(latest_card(slack), active[0]["id"], "complete"))
-        slack_runtime.deliverer.drain()
+        slack_runtime.deliverer.drain(wait=clock.set)
     incident = app.get(f"/v1/incidents/{incident_id}").json()
     assert incident["status"] == "resolved"
     assert slack.calls_to("chat.postEphemeral") == []
@@ -208,7 +208,7 @@ def test_over_limit_draft_in_a_modal_without_routing_shows_the_choice(
     click(
         app, clock, button(latest_card(slack), steps(app, incident_id)["triage"]["id"], "complete")
     )
-    slack_runtime.deliverer.drain()
+    slack_runtime.deliverer.drain(wait=clock.set)
     ack = steps(app, incident_id)["acknowledge"]
     click(app, clock, button(latest_card(slack), ack["id"], "edit_draft"))
     modal = slack.calls_to("views.open")[0].body["view"]
@@ -311,7 +311,7 @@ def test_skip_modal_and_escalate(
     incident_id = start(app, slack_runtime)
     triage = steps(app, incident_id)["triage"]
     click(app, clock, button(latest_card(slack), triage["id"], "escalate"))
-    slack_runtime.deliverer.drain()
+    slack_runtime.deliverer.drain(wait=clock.set)
     assert (USER, "escalate") in audit_actions(slack_runtime.engine)
     replies = [c.body for c in slack.calls_to("chat.postMessage") if "thread_ts" in c.body]
     assert any("Escalated" in r["text"] for r in replies)
@@ -349,7 +349,7 @@ def test_slash_commands(
     assert f"#{incident_id} critical complaint: Complaint:" in listed
     hostile = {**EVENT, "id": "i2", "text": "<!channel> 요금이 두 번 청구됐어요 @here 최악"}
     app.post("/v1/events", json=hostile)
-    slack_runtime.deliverer.drain()
+    slack_runtime.deliverer.drain(wait=clock.set)
     listed = command(app, clock, "list")["text"]
     assert "&lt;!channel&gt;" in listed and "<!channel>" not in listed
     assert "@here" not in listed

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from playbook.actions.sinks import ConsoleSink
+from playbook.clock import FakeClock
 from playbook.models import AuditEntry
 from playbook.runtime import Runtime
 
@@ -37,7 +38,9 @@ def test_step_waiting_for_prerequisites_answers_409(client: TestClient) -> None:
     assert "verify_facts" in answer.json()["message"]
 
 
-def test_full_flow_at_fault(client: TestClient, runtime: Runtime, sink: ConsoleSink) -> None:
+def test_full_flow_at_fault(
+    client: TestClient, runtime: Runtime, sink: ConsoleSink, clock: FakeClock
+) -> None:
     incident, steps = open_incident(client)
     assert runtime.deliverer.drain() == 1
     assert [m["verb"] for m in sink.messages] == ["post"]
@@ -73,7 +76,7 @@ def test_full_flow_at_fault(client: TestClient, runtime: Runtime, sink: ConsoleS
     final = client.get(f"/v1/incidents/{incident}").json()
     assert final["status"] == "resolved"
 
-    runtime.deliverer.drain()
+    runtime.deliverer.drain(wait=clock.set)
     verbs = [m["verb"] for m in sink.messages]
     assert verbs[0] == "post"
     assert any(v.startswith("update") for v in verbs)
