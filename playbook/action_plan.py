@@ -130,7 +130,9 @@ class Plan:
     routed_to: str | None = None
     routed_because: str | None = None
 
-    def detail(self, stored: Mapping[str, Any], *, incident: Incident, now: datetime) -> dict:
+    def detail(
+        self, stored: Mapping[str, Any], *, incident: Incident, now: datetime
+    ) -> dict[str, Any]:
         """The step's detail as shown: the stored one with this plan, its draft and findings."""
         shown = dict(stored)
         shown["plan"] = {

@@ -165,6 +165,34 @@ def test_excerpt_is_short_redacted_and_without_handles_or_links() -> None:
     assert "@" not in short and "http" not in short
 
 
+POINTS = (
+    action_plan.Point(
+        "billing", "billing: “charged twice”", "Refund", "subteam:S1", "Billing", "2026-11-26", 4
+    ),
+    action_plan.Point(
+        "general", "Other concerns", "Fix it", None, "the team responsible", "2026-11-26", 1
+    ),
+)
+
+
+def test_summary_draft_frames() -> None:
+    template = "Acme's plan: 1) [point raised] → [action], owner [team], by [date]. Updates here."
+    assert action_plan.summary_draft(POINTS, "en", template=template) == (
+        "Acme's plan:\n"
+        "1) billing: “charged twice” → Refund, owner Billing, by 2026-11-26.\n"
+        "2) Other concerns → Fix it, owner the team responsible, by 2026-11-26.\n"
+        "Updates here."
+    )
+    # A template written for the plan says where the points go.
+    with_slot = "{points}\n진행 상황은 여기서 알려드립니다."
+    assert action_plan.summary_draft(POINTS[:1], "ko", template=with_slot) == (
+        "1) billing: “charged twice” → Refund, 담당 Billing, 2026-11-26까지.\n"
+        "진행 상황은 여기서 알려드립니다."
+    )
+    # No template: the code's own opening and closing.
+    assert action_plan.summary_draft(POINTS[:1], "ko").startswith("조치 계획을 알려드립니다.\n1) ")
+
+
 def test_edited_draft_is_preserved_while_points_follow(
     runtime: Runtime, client: TestClient
 ) -> None:
