@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from playbook.actions.sinks import card_metadata
 from playbook.clock import Clock, as_utc
 from playbook.db import session_scope
 from playbook.models import Incident, OutboxItem, SlackChannel, SlackMessage
@@ -101,6 +102,7 @@ class _Job:
     version: int = 0
     ts: str | None = None
     paced: tuple[str, ...] = ()  # channel keys whose pace this post uses
+    look_in: str | None = None  # an earlier attempt may have posted the card here: find it
 
 
 class Deliverer:
@@ -232,6 +234,7 @@ class Deliverer:
     ) -> _Job:
         card = item.kind == "card"
         ref = session.get(SlackMessage, incident.id)
+        retried = kind == "post" and _attempted(session, incident.id or 0)
         return _Job(
             item_id=item.id or 0,
             attempt=item.attempts + 1,
@@ -242,6 +245,7 @@ class Deliverer:
             version=incident.version if card else 0,
             ts=ref.ts if ref is not None else None,
             paced=paced,
+            look_in=_known_id(session, channel) if retried else None,
         )
 
     # --- sending: no transaction open ---
@@ -249,7 +253,7 @@ class Deliverer:
     def _call(self, job: _Job) -> tuple[str, str | None]:
         """Makes the Slack call(s); returns the channel and, for a card, its ts."""
         if job.kind == "post":
-            return self.sink.post(job.channel, job.message)
+            return self._post_card(job)
         if job.kind == "update":
             self.sink.update(job.channel, job.ts, job.message)
             return job.channel, job.ts
@@ -257,6 +261,18 @@ class Deliverer:
             return self.sink.post(job.channel, job.message)[0], None
         self.sink.reply(job.channel, job.ts, job.message)
         return job.channel, None
+
+    def _post_card(self, job: _Job) -> tuple[str, str]:
+        """Posts a card once: after an attempt that may have reached Slack, adopts that post."""
+        found = self.sink.find_card(job.look_in, job.incident_id) if job.look_in else None
+        if found is None:
+            message = {**job.message, "metadata": card_metadata(job.incident_id)}
+            channel, ts = self.sink.post(job.channel, message)
+            return str(channel), str(ts)
+        channel, ts = found
+        log.info("incident %s: card %s found in %s, updated in place", job.incident_id, ts, channel)
+        self.sink.update(channel, ts, job.message)
+        return channel, ts
 
     # --- settling: a second short transaction ---
 
@@ -304,6 +320,22 @@ def _kind(item: OutboxItem, ref: SlackMessage | None) -> str:
     if item.kind == "card":
         return "update" if ref is not None else "post"
     return item.kind
+
+
+def _attempted(session: Session, incident_id: int) -> bool:
+    """Whether a post of this card was started before (committed when claimed, before the call)."""
+    query = select(OutboxItem.id).where(
+        OutboxItem.incident_id == incident_id,
+        OutboxItem.kind == "card",
+        col(OutboxItem.attempts) > 0,
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def _known_id(session: Session, channel: str) -> str:
+    """The channel's id if a post there has told us, else the channel as addressed."""
+    row = session.get(SlackChannel, channel)
+    return row.channel_id if row is not None and row.channel_id else channel
 
 
 def _record_card(session: Session, job: _Job, channel: str, ts: str, now: datetime) -> None:

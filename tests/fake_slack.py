@@ -248,6 +248,9 @@ class FakeSlack:
             "chat.postEphemeral": self._post_ephemeral,
             "views.open": self._views_open,
             "views.update": self._views_update,
+            "conversations.history": self._history,
+            "conversations.list": self._list,
+            "conversations.join": self._join,
         }
 
     # --- the methods (called with the lock held) ---
@@ -319,6 +322,48 @@ class FakeSlack:
         self.views[view_id] = stored
         return {"ok": True, "view": stored}
 
+    def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A channel's top-level messages, newest first; ids only, as Slack requires."""
+        channel = str(body.get("channel", ""))
+        if not _is_id(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest, latest = str(body.get("oldest") or ""), str(body.get("latest") or "")
+        messages = sorted(
+            (
+                m
+                for (c, ts), m in self.messages.items()
+                if c == channel
+                and m.get("thread_ts") in (None, ts)
+                and (not oldest or ts > oldest)
+                and (not latest or ts < latest)
+            ),
+            key=lambda m: str(m["ts"]),
+            reverse=True,
+        )
+        if not _true(body.get("include_all_metadata")):
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        page, cursor = _page(messages, body, default_limit=100)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _list(self, body: dict[str, Any]) -> dict[str, Any]:
+        channels = [
+            {"id": cid, "name": name, "is_channel": True, "is_archived": False}
+            for name, cid in self._channels.items()
+        ]
+        page, cursor = _page(channels, body, default_limit=100)
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _join(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel = str(body.get("channel", ""))
+        if not _is_id(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel}}
+
     def _channel(self, channel: str) -> str:
         name = channel.lstrip("#")
         if name[:1] in ("C", "G", "D") and name[1:].isalnum() and name.isupper():
@@ -337,6 +382,24 @@ def _message(body: dict[str, Any], ts: str) -> dict[str, Any]:
         if key in body:
             message[key] = body[key]
     return message
+
+
+def _is_id(channel: str) -> bool:
+    return channel[:1] in ("C", "G", "D") and channel[1:].isalnum() and channel.isupper()
+
+
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _page(
+    items: list[dict[str, Any]], body: dict[str, Any], *, default_limit: int
+) -> tuple[list[dict[str, Any]], str]:
+    """One page of a cursor-paged list: the cursor is the offset, "" after the last page."""
+    start = int(body.get("cursor") or 0)
+    limit = int(body.get("limit") or default_limit)
+    end = start + limit
+    return items[start:end], str(end) if end < len(items) else ""
 
 
 def _auth_error(header: str | None, form_token: Any, token: str) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -18,7 +19,7 @@ from playbook.actions.slack_card import build_card, parse_action
 from playbook.actions.slack_validate import validate_message
 from playbook.clock import FakeClock
 from playbook.db import make_engine, session_scope
-from playbook.models import Incident, OutboxItem
+from playbook.models import Incident, OutboxItem, SlackMessage
 from playbook.outbox import Deliverer, enqueue_card, enqueue_notice, enqueue_thread
 from playbook.runtime import Runtime
 from service.app import create_app
@@ -79,8 +80,103 @@ def test_slack_failure_keeps_the_event_and_retries(
     assert slack_client.get("/healthz").json()["outbox"] == 1
     clock.advance(seconds=3)
     assert slack_runtime.deliverer.drain() == 1
+    assert len(slack.calls_to("conversations.list")) == 1  # looked for the card first
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert slack_client.get("/healthz").json()["outbox"] == 0
+
+
+class Crash(BaseException):
+    """The process dying: nothing after it runs, not even `except Exception` handlers."""
+
+
+@pytest.fixture
+def crash_after_next_post(
+    slack_runtime: Runtime, db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Slack accepts the next chat.postMessage, then the commit storing its ts dies."""
+    armed = []
+    post = slack_runtime.sink.post
+
+    def post_then_arm(channel: str, message: dict[str, Any]) -> tuple[str, str]:
+        answer = post(channel, message)
+        armed.append(True)
+        return answer
+
+    def die_on_commit(connection: Any) -> None:
+        if armed:
+            armed.clear()
+            monkeypatch.undo()
+            raise Crash
+
+    monkeypatch.setattr(slack_runtime.sink, "post", post_then_arm)
+    event.listen(db_engine, "commit", die_on_commit)
+    yield
+    event.remove(db_engine, "commit", die_on_commit)
+
+
+def card_ref(engine: Engine, incident_id: int) -> SlackMessage | None:
+    with Session(engine) as session:
+        return session.get(SlackMessage, incident_id)
+
+
+@pytest.mark.usefixtures("crash_after_next_post")
+def test_a_crash_after_slack_took_the_card_does_not_post_it_twice(
+    slack_client: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    body = slack_client.post("/v1/events", json=EVENT).json()
+    incident_id = body["incident_id"]
+    with pytest.raises(Crash):
+        slack_runtime.deliverer.drain()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert card_ref(slack_runtime.engine, incident_id) is None  # the ts was never stored
+    assert slack_runtime.deliverer.drain() == 0  # the dead instance's claim holds ...
+    assert slack_runtime.deliverer.drain(wait=clock.set) == 1  # ... until its lease runs out
+
+    posts = slack.calls_to("chat.postMessage")
+    assert len(posts) == 1
+    assert posts[0].body["metadata"] == {
+        "event_type": "playbook_incident",
+        "event_payload": {"incident_id": incident_id},
+    }
+    assert len(slack.calls_to("conversations.history")) == 1
+    assert [u.body["ts"] for u in slack.calls_to("chat.update")] == ["1700000000.000001"]
+    ref = card_ref(slack_runtime.engine, incident_id)
+    assert ref is not None and ref.ts == "1700000000.000001"
+
+    triage = next(s for s in body["steps"] if s["kind"] == "triage")
+    slack_client.post(
+        f"/v1/incidents/{incident_id}/steps/{triage['id']}",
+        json={"action": "complete", "by": "U777"},
+    )
+    slack_runtime.deliverer.drain(wait=clock.set)
+    posts = slack.calls_to("chat.postMessage")
+    assert len(posts) == 2 and posts[1].body["thread_ts"] == "1700000000.000001"
+    assert [u.body["ts"] for u in slack.calls_to("chat.update")] == ["1700000000.000001"] * 2
+
+
+def test_a_post_that_timed_out_after_reaching_slack_is_adopted(
+    slack_client: TestClient,
+    slack_runtime: Runtime,
+    slack: FakeSlack,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    post = slack_runtime.sink.post
+
+    def post_then_time_out(channel: str, message: dict[str, Any]) -> tuple[str, str]:
+        post(channel, message)
+        monkeypatch.undo()
+        raise TimeoutError("The read operation timed out")
+
+    monkeypatch.setattr(slack_runtime.sink, "post", post_then_time_out)
+    slack_client.post("/v1/events", json=EVENT)
+    assert slack_runtime.deliverer.drain() == 0
+    slack.fail_next("conversations.history", error="not_in_channel")
+    clock.advance(seconds=3)
+    assert slack_runtime.deliverer.drain() == 1
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert len(slack.calls_to("conversations.join")) == 1  # to read the channel it posted to
+    assert len(slack.calls_to("chat.update")) == 1
 
 
 def test_rate_limit_is_retried_after_the_time_slack_asks(
