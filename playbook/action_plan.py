@@ -21,8 +21,8 @@ from sqlmodel import Session, col, select
 
 from playbook.clock import as_utc
 from playbook.models import Event, Incident, Step
+from playbook.rules.playbook import route_long_draft
 from playbook.text import apology_lint, pii
-from playbook.text.length import draft_length
 from playbook.text.normalize import strip_links, strip_rt_prefix
 from playbook.text.similarity import signature, similarity
 
@@ -203,18 +203,10 @@ def build(
 
 
 def route(draft: str, incident: Incident, limit: int) -> tuple[str | None, str | None]:
-    """The planner's rule for a draft over the channel limit (rules/playbook.py
-    `_route_long_drafts`): the official position goes to a blog post, else to customer care."""
-    length = draft_length(draft)
-    if length <= limit:
-        return None, None
-    official = incident.category == "rumour" or incident.severity in ("high", "critical")
-    target = "blog_post" if official else "cs_handoff"
-    because = (
-        f"the draft counts {length} characters as X counts them (Korean and emoji 2, "
-        f"links 23); the channel allows {limit}"
+    """Where a plan's draft goes when it runs over the channel's limit (tip 5)."""
+    return route_long_draft(
+        draft, category=incident.category, severity=incident.severity, limit=limit
     )
-    return target, because
 
 
 def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:

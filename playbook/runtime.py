@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from playbook.actions.cards import render_card
 from playbook.actions.sinks import CardSink, ConsoleSink, SlackSink
@@ -15,6 +17,7 @@ from playbook.clock import Clock, SystemClock
 from playbook.db import make_engine, migrate
 from playbook.errors import RulesInvalid
 from playbook.metrics import Metrics
+from playbook.models import Incident
 from playbook.outbox import Deliverer
 from playbook.rules.registry import RulesRegistry
 from playbook.rules.trial import trial_in_child
@@ -57,7 +60,7 @@ class Runtime:
             check=lambda text, file: trial_in_child(text, file, settings.rules_backend),
         )
         sink = sink or default_sink(settings)
-        deliverer = Deliverer(engine, sink, clock, render_card)
+        deliverer = Deliverer(engine, sink, clock, lambda s, i, n: _render(rules, s, i, n))
         runtime = cls(settings, engine, clock, rules, sink, deliverer)
         runtime._seen_stamp = rules.file_stamp()
         return runtime
@@ -113,3 +116,15 @@ def default_sink(settings: Settings) -> Any:
         return SlackSink(settings.slack_bot_token, settings.slack_api_url)
     log.warning("PLAYBOOK_SLACK_BOT_TOKEN is not set: cards go to the console")
     return ConsoleSink()
+
+
+def _render(rules: RulesRegistry, session: Session, incident: Incident, now: datetime) -> Any:
+    """The card as the rules in force show it: their experts and their channel limit."""
+    model = rules.playbook.model
+    return render_card(
+        session,
+        incident,
+        now,
+        channel_limit=model.settings.channel_limit,
+        experts=model.experts,
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from playbook import outbox
+from playbook.actions.card_view import CardView
 from playbook.actions.cards import card_view, step_view
 from playbook.actions.slack_card import build_escalation, build_reminder
 from playbook.clock import as_utc
@@ -48,10 +49,14 @@ def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
         if step.reminded_at is None and _claim(session, step_id, "reminded_at", now):
             incident = session.get(Incident, step.incident_id)
             if incident is not None:
-                message = build_reminder(card_view(session, incident, now), step_view(step), now)
+                message = build_reminder(_view(session, incident, rules, now), step_view(step), now)
                 outbox.enqueue_thread(session, incident, message, now=now)
             return 1
     return 0
+
+
+def _view(session: Session, incident: Incident, rules: RulesFile, now: datetime) -> CardView:
+    return card_view(session, incident, now, rules.settings.channel_limit, experts=rules.experts)
 
 
 def _claim(session: Session, step_id: int, column: str, now: datetime) -> bool:
@@ -69,7 +74,7 @@ def _escalate(session: Session, rules: RulesFile, step: Step, now: datetime) -> 
     if incident is None:
         return
     lead = _lead_group(rules, step)
-    message = build_escalation(card_view(session, incident, now), step_view(step), now, lead)
+    message = build_escalation(_view(session, incident, rules, now), step_view(step), now, lead)
     outbox.enqueue_thread(session, incident, message, now=now)
     audit(
         session,

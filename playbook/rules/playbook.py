@@ -101,6 +101,23 @@ class Decision:
         return not self.steps
 
 
+def route_long_draft(
+    draft: str, *, category: str, severity: str, limit: int
+) -> tuple[str | None, str | None]:
+    """Tip 5: a draft over the channel's limit (as X counts it) goes elsewhere. The company's
+    position (a rumour, or anything high or critical) to a blog post, one customer's case to
+    customer service. Returns the step kind to route to and why, or (None, None)."""
+    length = draft_length(draft)
+    if length <= limit:
+        return None, None
+    official = category == "rumour" or severity in ("high", "critical")
+    because = (
+        f"the draft counts {length} characters as X counts them (Korean and emoji 2, "
+        f"links 23); the channel allows {limit}"
+    )
+    return ("blog_post" if official else "cs_handoff"), because
+
+
 class Playbook:
     """One version of the rules, compiled and ready to decide on events."""
 
@@ -333,17 +350,14 @@ class Playbook:
     ) -> list[PlannedStep]:
         limit = self.model.settings.channel_limit
         kinds = {s.kind for s in steps}
-        official = category == "rumour" or severity in ("high", "critical")
         for step in list(steps):
-            length = draft_length(step.draft) if step.draft is not None else 0
-            if length <= limit:
-                continue
-            target = "blog_post" if official else "cs_handoff"
-            step.detail["routed_to"] = target
-            step.detail["routed_because"] = (
-                f"the draft counts {length} characters as X counts them (Korean and emoji 2, "
-                f"links 23); the channel allows {limit}"
+            target, because = route_long_draft(
+                step.draft or "", category=category, severity=severity, limit=limit
             )
+            if target is None:
+                continue
+            step.detail["routed_to"] = target
+            step.detail["routed_because"] = because
             if target not in kinds:
                 kinds.add(target)
                 extra = self._plan(StepSpec(kind=target), None, facts, event, language, topics)
