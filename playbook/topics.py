@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Index, case, func
+from sqlalchemy import BigInteger, Index, bindparam, case, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
@@ -38,6 +39,27 @@ def bucket_of(moment: datetime) -> int:
     return seconds - seconds % BUCKET_SECONDS
 
 
+# Built once: statements are the costly part of a query in Python, not the database's work.
+_RATES = (
+    select(
+        TopicCount.topic,
+        func.sum(
+            case(
+                (col(TopicCount.bucket) > bindparam("velocity_after"), TopicCount.events),
+                else_=0,
+            )
+        ),
+        func.sum(TopicCount.events),
+    )
+    .where(
+        col(TopicCount.topic).in_(bindparam("topics", expanding=True)),
+        col(TopicCount.bucket) > bindparam("count_after"),
+    )
+    .group_by(TopicCount.topic)
+)
+_UPSERTS: dict[str, Any] = {}
+
+
 def topic_rates(
     session: Session, topics: Iterable[str], now: datetime, *, plus: int = 0
 ) -> dict[str, TopicRate]:
@@ -50,16 +72,12 @@ def topic_rates(
     if not wanted:
         return {}
     seconds = int(as_utc(now).timestamp())
-    recent = case((col(TopicCount.bucket) > seconds - VELOCITY_WINDOW, TopicCount.events), else_=0)
-    query = (
-        select(TopicCount.topic, func.sum(recent), func.sum(TopicCount.events))
-        .where(
-            col(TopicCount.topic).in_(wanted),
-            col(TopicCount.bucket) > seconds - COUNT_WINDOW,
-        )
-        .group_by(TopicCount.topic)
-    )
-    counts = {topic: (int(ten), int(hour)) for topic, ten, hour in session.exec(query)}
+    params = {
+        "topics": wanted,
+        "velocity_after": seconds - VELOCITY_WINDOW,
+        "count_after": seconds - COUNT_WINDOW,
+    }
+    counts = {topic: (int(ten), int(hour)) for topic, ten, hour in session.execute(_RATES, params)}
     rates = {}
     for topic in wanted:
         ten, hour = counts.get(topic, (0, 0))
@@ -72,20 +90,25 @@ def topic_rates(
 
 
 def count_event(session: Session, topics: Iterable[str], now: datetime) -> None:
-    """Add one event to each of its topics' current bucket (one upsert, in topic order)."""
-    rows = [{"topic": t, "bucket": bucket_of(now), "events": 1} for t in sorted(set(topics))]
-    if not rows:
-        return
-    table = TopicCount.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(rows)
-    # Concurrent instances add to the same row; sorted topics keep their row locks in order.
-    session.execute(
-        insert.on_conflict_do_update(
+    """Add one event to each of its topics' current bucket, in topic order."""
+    rows = [{"topic": t, "bucket": bucket_of(now)} for t in sorted(set(topics))]
+    if rows:
+        # Concurrent instances add to the same rows; sorted topics take their locks in order.
+        session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+def _upsert(dialect_name: str) -> Any:
+    if dialect_name not in _UPSERTS:
+        table = TopicCount.__table__  # type: ignore[attr-defined]
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        insert = dialect.insert(table).values(
+            topic=bindparam("topic"), bucket=bindparam("bucket"), events=1
+        )
+        _UPSERTS[dialect_name] = insert.on_conflict_do_update(
             index_elements=["topic", "bucket"],
             set_={"events": table.c.events + insert.excluded.events},
         )
-    )
+    return _UPSERTS[dialect_name]
 
 
 def prune(session: Session, now: datetime) -> None:
