@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import bindparam, exists, func, text
 from sqlmodel import Session, col, select
 
 from playbook.events import EventIn
@@ -54,9 +55,14 @@ def find_incident(
     fp: Fingerprint | None = None,
     settings: GroupingSettings | None = None,
     now: datetime | None = None,
+    parent: Event | None = None,
 ) -> Match | None:
-    """The open incident an event belongs to: its parent's, or a near-duplicate's."""
-    by_parent = _by_parent(session, event)
+    """The open incident an event belongs to: its parent's, or a near-duplicate's.
+
+    `parent` is the stored post the event refers to (None when it is not stored, or when
+    the event refers to none); the caller reads it with its duplicate check, in one query.
+    """
+    by_parent = _by_parent(session, event, parent)
     if by_parent is not None or fp is None or not fp.keys or settings is None or now is None:
         return by_parent
     return _by_similarity(session, fp, settings, now)
@@ -100,14 +106,10 @@ def remember(session: Session, incident: Incident, fp: Fingerprint, now: datetim
         session.add(IncidentBand(incident_id=incident.id or 0, band_key=key, created_at=now))
 
 
-def _by_parent(session: Session, event: EventIn) -> Match | None:
+def _by_parent(session: Session, event: EventIn, stored: Event | None) -> Match | None:
     """Reposts, quotes and replies join the open incident of the post they refer to."""
     parent = event.parent_id
-    if parent is None:
-        return None
-    query = select(Event).where(Event.source == event.source, Event.external_id == parent)
-    stored = session.exec(query).first()
-    if stored is None or stored.incident_id is None:
+    if parent is None or stored is None or stored.incident_id is None:
         return None
     incident = session.get(Incident, stored.incident_id)
     if incident is None or incident.status == "closed":
@@ -117,29 +119,50 @@ def _by_parent(session: Session, event: EventIn) -> Match | None:
 
 def incident_stats(session: Session, incident: Incident, now: datetime) -> IncidentStats:
     """Event count, velocity (events per minute over 10 minutes), authors and reach."""
-    since = now - timedelta(minutes=10)
+    return stats_and_author(session, incident, now, None)[0]
+
+
+def _stats_query() -> Any:
     # Counting stops at a cap: in a storm, an exact count of every copy would cost more per
     # event the bigger the storm; rules only need to know the rate is past their threshold.
     window = (
         select(Event.id)
-        .where(Event.incident_id == incident.id, col(Event.received_at) >= since)
+        .where(
+            Event.incident_id == bindparam("incident_id"),
+            col(Event.received_at) >= bindparam("since"),
+        )
         .limit(VELOCITY_CAP)
         .subquery()
     )
-    recent = session.exec(select(func.count()).select_from(window)).one()
-    return IncidentStats(
+    recent = select(func.count()).select_from(window).scalar_subquery()
+    seen = exists().where(
+        col(Event.incident_id) == bindparam("incident_id"),
+        col(Event.author_key) == bindparam("author_key"),
+    )
+    return select(recent, seen)
+
+
+# Built once: in a storm, building a statement costs more than the database's work on it.
+_STATS = _stats_query()
+
+
+def stats_and_author(
+    session: Session, incident: Incident, now: datetime, author_key: str | None
+) -> tuple[IncidentStats, bool]:
+    """The incident's numbers, and whether `author_key` already posted in it: one query."""
+    params = {
+        "incident_id": incident.id,
+        "since": now - timedelta(minutes=10),
+        "author_key": author_key,  # None matches no row: an anonymous author is never "seen"
+    }
+    count, author_seen = session.execute(_STATS, params).one()
+    stats = IncidentStats(
         event_count=incident.event_count,
-        velocity_10m=round(recent / 10.0, 3),
+        velocity_10m=round(count / 10.0, 3),
         authors=incident.author_count,
         reach=incident.reach,
     )
-
-
-def author_seen(session: Session, incident_id: int, author_key: str | None) -> bool:
-    if author_key is None:
-        return False
-    query = select(Event.id).where(Event.incident_id == incident_id, Event.author_key == author_key)
-    return session.exec(query.limit(1)).first() is not None
+    return stats, bool(author_seen)
 
 
 def adopt_orphans(session: Session, incident: Incident, event: EventIn, now: datetime) -> int:

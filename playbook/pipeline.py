@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -16,11 +16,10 @@ from playbook.facts import AuthorHistory, summary, topic_facts
 from playbook.grouping import (
     Match,
     adopt_orphans,
-    author_seen,
     find_incident,
     fingerprint,
-    incident_stats,
     remember,
+    stats_and_author,
 )
 from playbook.models import Event, Incident, Step
 from playbook.rules.model import SEVERITIES
@@ -62,29 +61,50 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
+def _author_query() -> Any:
+    open_incident = (col(Incident.id) == col(Event.incident_id)) & (Incident.status == "open")
+    return (
+        select(func.count(col(Event.id)), func.count(col(Incident.id)))
+        .select_from(Event)
+        .outerjoin(Incident, open_incident)
+        .where(
+            Event.author_key == bindparam("key"),
+            Event.category == "complaint",
+            col(Event.received_at) >= bindparam("since"),
+        )
+    )
+
+
+# Built once: in a storm, building a statement costs more than the database's work on it.
+_AUTHOR_HISTORY = _author_query()
+_STORED = select(Event).where(
+    Event.source == bindparam("source"),
+    col(Event.external_id).in_(bindparam("ids", expanding=True)),
+)
+
+
 def author_history(
     session: Session, key: str | None, playbook: Playbook, now: datetime
 ) -> AuthorHistory:
+    """The author's complaints in the window, and those whose incidents are open: one query."""
     if key is None:
         return AuthorHistory()
     since = now - timedelta(days=playbook.model.settings.complaint_window_days)
-    base = (
-        select(func.count())
-        .select_from(Event)
-        .where(
-            Event.author_key == key, Event.category == "complaint", col(Event.received_at) >= since
-        )
-    )
-    complaints = session.exec(base).one()
-    open_query = base.join(Incident, col(Incident.id) == col(Event.incident_id)).where(
-        Incident.status == "open"
-    )
-    return AuthorHistory(complaints=complaints, open_complaints=session.exec(open_query).one())
+    row = session.execute(_AUTHOR_HISTORY, {"key": key, "since": since}).one()
+    return AuthorHistory(complaints=row[0], open_complaints=row[1])
 
 
 def find_duplicate(session: Session, event: EventIn) -> Event | None:
-    query = select(Event).where(Event.source == event.source, Event.external_id == event.id)
-    return session.exec(query).first()
+    return find_stored(session, event)[0]
+
+
+def find_stored(session: Session, event: EventIn) -> tuple[Event | None, Event | None]:
+    """This event if already stored (a repeat), and the post it refers to: one query."""
+    ids = [event.id] if event.parent_id in (None, event.id) else [event.id, event.parent_id]
+    found = {
+        e.external_id: e for e in session.exec(_STORED, params={"source": event.source, "ids": ids})
+    }
+    return found.get(event.id), found.get(event.parent_id) if event.parent_id else None
 
 
 def duplicate_result(session: Session, stored: Event) -> IngestResult:
@@ -111,13 +131,16 @@ def ingest(
     store_personal_data: bool = False,
 ) -> IngestResult:
     """Accept one event in the caller's transaction; a repeat changes nothing."""
-    stored = find_duplicate(session, event)
+    stored, parent = find_stored(session, event)
     if stored is not None:
         return duplicate_result(session, stored)
     key = author_key(event)
     fp = fingerprint(event.text)
-    match = find_incident(session, event, fp=fp, settings=playbook.model.settings.grouping, now=now)
-    stats = incident_stats(session, match.incident, now) if match else None
+    grouping = playbook.model.settings.grouping
+    match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
+    stats, author_known = (
+        stats_and_author(session, match.incident, now, key) if match else (None, False)
+    )
     facts = playbook.facts(
         event, now=now, history=author_history(session, key, playbook, now), incident=stats
     )
@@ -125,7 +148,16 @@ def ingest(
     decision = playbook.decide(facts, event)
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
-        result = _join(session, match, event, decision, playbook, now=now, rate=rate)
+        result = _join(
+            session,
+            match,
+            event,
+            decision,
+            playbook,
+            now=now,
+            rate=rate,
+            new_author=not author_known,
+        )
     elif decision.ignored:
         result = IngestResult(
             event.id,
@@ -309,10 +341,10 @@ def _join(
     *,
     now: datetime,
     rate: float,
+    new_author: bool,
 ) -> IngestResult:
     incident = match.incident
-    key = author_key(event)
-    if not author_seen(session, incident.id or 0, key):
+    if new_author:
         incident.author_count += 1
     incident.event_count += 1
     incident.reach += int(decision.facts.get("reach", 0))
