@@ -132,15 +132,19 @@ FIELDS = ("a", "b", "id", "q", "lang", "n")
 
 
 def guarded_rules(rng: random.Random, count: int) -> list[c.Cond]:
-    """Rules as editors write them: most need a flag; some only numbers, negations, `in`."""
-    return [random_cond(rng, 3, top=True) for _ in range(count)]
+    """Rules as editors write them: most need a flag; some only numbers, negations, `in`;
+    many share sub-conditions (named conditions), which the Python matcher works out once."""
+    named = [random_cond(rng, 2, []) for _ in range(8)]
+    return [random_cond(rng, 3, named, top=True) for _ in range(count)]
 
 
-def random_cond(rng: random.Random, depth: int, top: bool = False) -> c.Cond:
+def random_cond(rng: random.Random, depth: int, named: list[c.Cond], top: bool = False) -> c.Cond:
     roll = rng.random()
+    if named and roll < 0.15:
+        return rng.choice(named)
     if depth == 0 or roll < 0.3:
         return random_leaf(rng)
-    items = tuple(random_cond(rng, depth - 1) for _ in range(rng.randint(0, 3)))
+    items = tuple(random_cond(rng, depth - 1, named) for _ in range(rng.randint(0, 3)))
     if top and roll < 0.8:  # a flag that must hold, in any position
         items = (*items, c.Cmp(rng.choice(FLAGS), "eq", True))
         return c.All(tuple(rng.sample(items, len(items))))
@@ -148,7 +152,7 @@ def random_cond(rng: random.Random, depth: int, top: bool = False) -> c.Cond:
         return c.All(items)
     if roll < 0.9:
         return c.Any_(items)
-    return c.Not(random_cond(rng, depth - 1))
+    return c.Not(random_cond(rng, depth - 1, named))
 
 
 def random_leaf(rng: random.Random) -> c.Cond:

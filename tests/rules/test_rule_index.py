@@ -94,3 +94,17 @@ def test_the_python_matcher_with_and_without_the_index() -> None:
     expected = ["r2", "r7", "r12", "r17"]
     assert PythonMatcher(rules).match(facts) == expected
     assert PythonMatcher(rules, indexed=False).match(facts) == expected
+
+
+def test_sub_conditions_equal_as_dataclasses_but_of_other_kinds_stay_apart() -> None:
+    # Cmp("a", "eq", 0) == Cmp("a", "eq", False) in Python; the matcher must not share them.
+    zero, false = c.Cmp("a", "eq", 0), c.Cmp("a", "eq", False)
+    rules = [
+        c.CompiledRule("number", 0, c.Any_((zero, c.Not(zero)))),
+        c.CompiledRule("flag", 0, c.All((c.Any_((false,)), c.Cmp("x_1", "eq", True)))),
+        c.CompiledRule("flag-again", 0, c.All((c.Any_((false,)), c.Cmp("x_1", "eq", True)))),
+        c.CompiledRule("zero", 0, c.All((c.Any_((zero,)), c.Cmp("x_1", "eq", True)))),
+    ]
+    matcher = PythonMatcher(rules)
+    assert matcher.match({"a": 0, "x_1": True}) == ["number", "zero"]
+    assert matcher.match({"a": False, "x_1": True}) == ["number", "flag", "flag-again"]
