@@ -17,6 +17,8 @@ from playbook.rules import conditions as c
 from playbook.rules.loader import Source
 from playbook.rules.model import (
     OUTCOME_STEPS,
+    PLACEHOLDER,
+    PLACEHOLDERS,
     STEP_KINDS,
     AllOf,
     AnyOf,
@@ -258,6 +260,17 @@ def _check_step(
             )
     if owner == "advocates" and model.advocates is None:
         ctx.problem((*path, "owner"), "owner `advocates` needs an `advocates:` section", rule=rule)
+    for language in ("ko", "en"):
+        text = getattr(step.draft, language, None) if step.draft else None
+        for name in PLACEHOLDER.findall(text or ""):
+            if name not in PLACEHOLDERS:
+                ctx.problem(
+                    (*path, "draft", language),
+                    f"unknown placeholder `{{{name}}}` in the draft; "
+                    f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    rule=rule,
+                    suggestion=suggest(name, list(PLACEHOLDERS)),
+                )
     if step.applies_if and step.kind not in OUTCOME_STEPS:
         ctx.problem(
             (*path, "applies_if"),

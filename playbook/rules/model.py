@@ -248,6 +248,11 @@ Condition = Annotated[
 ]
 
 
+PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+# What a draft may say in braces; `points` is the action plan's list of points raised.
+PLACEHOLDERS = ("author", "author_name", "org", "topic", "expert", "limit", "url", "points")
+
+
 class Draft(Strict):
     ko: str | None = None
     en: str | None = None

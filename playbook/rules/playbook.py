@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from playbook.rules.compiler import Compiled, compile_source, version_of
 from playbook.rules.loader import Source, load_file, load_text
 from playbook.rules.model import (
     OUTCOME_STEPS,
+    PLACEHOLDER,
     PUBLIC_ANSWERS,
     SEVERITIES,
     STEP_KINDS,
@@ -66,8 +66,6 @@ DEFAULT_REQUIRES = {
 # Drafts that apologise or commit to something are linted (tip 3); thank-yous are not.
 LINTED = frozenset({"apologise", "promise_follow_up", "publish_action_plan", "blog_post"})
 ENGINE_INT = 2**53
-PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-PLACEHOLDERS = ("author", "author_name", "org", "topic", "expert", "limit", "url")
 
 
 @dataclass

@@ -94,6 +94,16 @@ def problems(rules: str) -> list[str]:
             - id: a
               when: {fact: text, contains_any: rude}
               then:
+                steps: [{kind: apologise, draft: {en: "{autor}, we are sorry."}}]
+            """,
+            "rules.yaml:10:43: [rule a] unknown placeholder `{autor}` in the draft; use {author}",
+            id="unknown-placeholder",
+        ),
+        pytest.param(
+            """\
+            - id: a
+              when: {fact: text, contains_any: rude}
+              then:
                 steps: [{kind: verify_facts, owner: "expert:biling"}]
             """,
             "rules.yaml:10:41: [rule a] unknown expert topic `biling` (did you mean `billing`?)",
