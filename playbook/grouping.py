@@ -55,14 +55,15 @@ def find_incident(
     fp: Fingerprint | None = None,
     settings: GroupingSettings | None = None,
     now: datetime | None = None,
-    parent: Event | None = None,
+    parent: tuple[Event, Incident | None] | None = None,
 ) -> Match | None:
     """The open incident an event belongs to: its parent's, or a near-duplicate's.
 
-    `parent` is the stored post the event refers to (None when it is not stored, or when
-    the event refers to none); the caller reads it with its duplicate check, in one query.
+    `parent` is the stored post the event refers to and that post's incident (None when it
+    is not stored, or when the event refers to none): the caller reads them with its
+    duplicate check, in one query.
     """
-    by_parent = _by_parent(session, event, parent)
+    by_parent = _by_parent(event, parent)
     if by_parent is not None or fp is None or not fp.keys or settings is None or now is None:
         return by_parent
     return _by_similarity(session, fp, settings, now)
@@ -106,13 +107,11 @@ def remember(session: Session, incident: Incident, fp: Fingerprint, now: datetim
         session.add(IncidentBand(incident_id=incident.id or 0, band_key=key, created_at=now))
 
 
-def _by_parent(session: Session, event: EventIn, stored: Event | None) -> Match | None:
+def _by_parent(event: EventIn, stored: tuple[Event, Incident | None] | None) -> Match | None:
     """Reposts, quotes and replies join the open incident of the post they refer to."""
     parent = event.parent_id
-    if parent is None or stored is None or stored.incident_id is None:
-        return None
-    incident = session.get(Incident, stored.incident_id)
-    if incident is None or incident.status == "closed":
+    incident = stored[1] if stored is not None else None
+    if parent is None or incident is None or incident.status == "closed":
         return None
     return Match(incident, f"refers to post {parent} of incident {incident.id}")
 

@@ -77,9 +77,13 @@ def _author_query() -> Any:
 
 # Built once: in a storm, building a statement costs more than the database's work on it.
 _AUTHOR_HISTORY = _author_query()
-_STORED = select(Event).where(
-    Event.source == bindparam("source"),
-    col(Event.external_id).in_(bindparam("ids", expanding=True)),
+_STORED = (
+    select(Event, Incident)
+    .outerjoin(Incident, col(Incident.id) == col(Event.incident_id))
+    .where(
+        Event.source == bindparam("source"),
+        col(Event.external_id).in_(bindparam("ids", expanding=True)),
+    )
 )
 
 
@@ -98,13 +102,15 @@ def find_duplicate(session: Session, event: EventIn) -> Event | None:
     return find_stored(session, event)[0]
 
 
-def find_stored(session: Session, event: EventIn) -> tuple[Event | None, Event | None]:
-    """This event if already stored (a repeat), and the post it refers to: one query."""
+def find_stored(
+    session: Session, event: EventIn
+) -> tuple[Event | None, tuple[Event, Incident | None] | None]:
+    """A stored copy of this event (a repeat), and the post it refers to with its incident."""
     ids = [event.id] if event.parent_id in (None, event.id) else [event.id, event.parent_id]
-    found = {
-        e.external_id: e for e in session.exec(_STORED, params={"source": event.source, "ids": ids})
-    }
-    return found.get(event.id), found.get(event.parent_id) if event.parent_id else None
+    rows = session.exec(_STORED, params={"source": event.source, "ids": ids})
+    found = {e.external_id: (e, incident) for e, incident in rows}
+    stored = found.get(event.id)
+    return stored[0] if stored else None, found.get(event.parent_id) if event.parent_id else None
 
 
 def duplicate_result(session: Session, stored: Event) -> IngestResult:
