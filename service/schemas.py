@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from playbook.clock import as_utc
+from playbook.facts import TopicRate
 from playbook.models import Event, Incident, Step
 from playbook.pipeline import IngestResult
 
@@ -107,6 +108,20 @@ class EventOut(BaseModel):
         )
 
 
+class TopicOut(BaseModel):
+    """One of the incident's expert topics and how busy it is now, across all incidents."""
+
+    topic: str
+    velocity_10m: float = Field(description="events per minute over the last 10 minutes")
+    event_count_1h: int = Field(description="events in the last hour")
+
+    @classmethod
+    def of(cls, rate: TopicRate) -> TopicOut:
+        return cls(
+            topic=rate.topic, velocity_10m=rate.velocity_10m, event_count_1h=rate.event_count_1h
+        )
+
+
 class IncidentOut(BaseModel):
     id: int
     title: str
@@ -120,6 +135,9 @@ class IncidentOut(BaseModel):
     updated_at: datetime
     steps: list[StepOut] = []
     events: list[EventOut] = []
+    topics: list[TopicOut] = Field(
+        default=[], description="its topics with their velocity now (GET of one incident only)"
+    )
 
     @classmethod
     def of(
@@ -128,6 +146,7 @@ class IncidentOut(BaseModel):
         steps: list[Step],
         events: list[EventOut],
         details: Mapping[int, dict[str, Any]] | None = None,
+        topics: Iterable[TopicRate] = (),
     ) -> IncidentOut:
         return cls(
             id=incident.id or 0,
@@ -142,6 +161,7 @@ class IncidentOut(BaseModel):
             updated_at=as_utc(incident.updated_at),
             steps=[StepOut.of(s, (details or {}).get(s.id or 0)) for s in steps],
             events=events,
+            topics=[TopicOut.of(t) for t in topics],
         )
 
 

@@ -165,7 +165,7 @@ def rules_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_preview_shows_live_topic_velocity(
+def test_preview_and_incident_show_live_topic_velocity(
     settings: Settings, clock: FakeClock, db_engine: Engine, rules_file: Path
 ) -> None:
     settings.rules_file = rules_file
@@ -173,7 +173,10 @@ def test_preview_shows_live_topic_velocity(
     with TestClient(create_app(runtime, workers=False), client=("127.0.0.1", 1)) as client:
         for i in range(14):
             event = {"id": f"p{i}", "source": "twitter", "text": f"bill {i}"}
-            assert client.post("/v1/events", json=event).status_code == 200
+            answer = client.post("/v1/events", json=event)
+            assert answer.status_code == 200
+        incident = client.get(f"/v1/incidents/{answer.json()['incident_id']}").json()
+        listed = client.get("/v1/incidents").json()
         body = client.post(
             "/v1/rules/preview", json={"id": "next", "source": "twitter", "text": "bill, outage"}
         ).json()
@@ -196,6 +199,8 @@ def test_preview_shows_live_topic_velocity(
         "actual": 1.5,
     }
     assert again["topics"] == body["topics"]  # a preview stores nothing
+    assert incident["topics"] == [{"topic": "billing", "velocity_10m": 1.4, "event_count_1h": 14}]
+    assert listed[0]["topics"] == []  # listings leave it out: one query per incident
 
 
 def test_explain_command_counts_this_event_alone(

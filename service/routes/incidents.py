@@ -11,9 +11,11 @@ from playbook import action_plan, outbox
 from playbook.actions.cards import step_view
 from playbook.actions.slack_card import build_thread_reply
 from playbook.errors import NotFound
+from playbook.facts import TopicRate
 from playbook.models import Event, Incident
 from playbook.pipeline import excerpt
 from playbook.runtime import Runtime
+from playbook.topics import topic_rates
 from playbook.workflow import apply_action, steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.schemas import EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
@@ -27,7 +29,7 @@ FIRST_EVENTS = 20
 def incident_out(
     session: Session, incident: Incident, *, with_events: bool, runtime: Runtime | None = None
 ) -> IncidentOut:
-    """The incident; with `runtime`, an open action plan is computed from its events now."""
+    """The incident; with `runtime`, its topics' velocity and an open action plan, as of now."""
     events: list[EventOut] = []
     if with_events:
         query = (
@@ -40,7 +42,9 @@ def incident_out(
         events = [EventOut.of(e, excerpt(e.text, 1000)) for e in session.exec(query)]
     steps = steps_of(session, incident.id or 0)
     details: dict[int, dict] = {}
+    topics: list[TopicRate] = []
     if runtime is not None:
+        topics = list(topic_rates(session, incident.topics, runtime.clock.now()).values())
         model = runtime.rules.playbook.model
         shown = action_plan.shown_details(
             session,
@@ -51,7 +55,7 @@ def incident_out(
             channel_limit=model.settings.channel_limit,
         )
         details = {step_id: detail for step_id, (detail, _) in shown.items()}
-    return IncidentOut.of(incident, steps, events, details)
+    return IncidentOut.of(incident, steps, events, details, topics)
 
 
 def get_incident(session: Session, incident_id: int) -> Incident:
