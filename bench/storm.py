@@ -1,8 +1,10 @@
 """A storm through the service: one rumour's copies, reposts and replies, then 20 mixed stories.
 
-Usage: .venv/bin/python bench/storm.py [--events 100000] [--batch 500]
+Usage: .venv/bin/python bench/storm.py [--events 100000] [--batch 500] [--queries]
 The service runs in its own process (SQLite in a temp dir, outbox worker on) against a local
 fake of Slack's Web API; prints time to ingest, incidents made, Slack calls, peak RSS.
+With --queries, the storm runs in this process instead and the SQL statements of each event
+that joins the incident (second half of the storm) are counted and listed.
 """
 
 from __future__ import annotations
@@ -117,13 +119,64 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def count_queries(total: int, rng: random.Random) -> None:
+    """Statements per joining event, in process (SQLite), by statement."""
+    from sqlalchemy import event as sa_event
+
+    from playbook.clock import FakeClock
+    from playbook.db import make_engine, migrate, session_scope
+    from playbook.events import EventIn
+    from playbook.pipeline import ingest
+    from playbook.rules.playbook import Playbook
+
+    statements: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/storm.db")
+        migrate(engine)
+        sa_event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        playbook = Playbook.from_file(str(ROOT / "rules.yaml"))
+        clock = FakeClock()
+        seen: Counter[str] = Counter()
+        joins = 0
+        start, cpu = time.perf_counter(), time.process_time()
+        for i, raw in enumerate(storm_events(total, rng)):
+            clock.advance(seconds=0.01)
+            before = len(statements)
+            with session_scope(engine) as session:
+                result = ingest(
+                    session,
+                    EventIn.model_validate(raw),
+                    playbook=playbook,
+                    now=clock.now(),
+                    default_channel="#bench",
+                )
+            if i >= total // 2 and result.incident_id is not None and not result.incident_created:
+                joins += 1
+                seen.update(" ".join(s.split())[:100] for s in statements[before:])
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        playbook.close()
+        engine.dispose()
+    print(
+        f"in process: {total} events in {seconds:.1f} s ({total / seconds:.0f}/s, "
+        f"{cpu * 1000 / total:.1f} ms CPU each); "
+        f"{sum(seen.values()) / max(joins, 1):.2f} SQL statements per joining event "
+        f"({joins} measured)"
+    )
+    for statement, count in seen.most_common():
+        print(f"  {count / max(joins, 1):5.2f}  {statement}")
+
+
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--events", type=int, default=100_000)
     args.add_argument("--batch", type=int, default=500)
     args.add_argument("--per-story", type=int, default=50)
+    args.add_argument("--queries", action="store_true", help="count SQL statements per event")
     opts = args.parse_args()
     rng = random.Random(7)
+    if opts.queries:
+        count_queries(opts.events, rng)
+        return
     with FakeSlack() as slack, tempfile.TemporaryDirectory() as folder:
         env = {
             "PLAYBOOK_DATABASE_URL": f"sqlite:///{folder}/storm.db",
