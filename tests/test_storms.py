@@ -136,3 +136,34 @@ def test_copies_arriving_before_their_post_are_attached(storm_client) -> None:
         merged = client.get(f"/v1/incidents/{early['incident_id']}").json()
         assert merged["status"] == "merged"
     assert reply["incident_id"] in (None, original["incident_id"], early["incident_id"])
+
+
+def test_a_joining_event_costs_few_statements_however_big_the_storm(
+    storm_client, db_engine: Engine
+) -> None:
+    """Reposts and copies joining a storm: a fixed, small number of SQL statements each."""
+    from sqlalchemy import event
+
+    client, _ = storm_client
+    post(client, 0, VARIANTS[0])
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        costs = []
+        for i in range(1, 41):
+            before = len(statements)
+            extra = {"repost_of": f"e{i - 1}"} if i % 2 else {}
+            joined = post(client, i, f"RT @user0: {RUMOUR}" if i % 2 else VARIANTS[i % 5], **extra)
+            assert joined["incident_created"] is False
+            costs.append(len(statements) - before)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", count)
+    # Storm escalation (at 8 events here) adds its steps and notice once; every other join
+    # reads and writes a fixed set: the event, its parent, incident numbers, author history,
+    # topic counts, the card's outbox item and the steps.
+    assert max(costs[10:]) <= 11, costs
+    assert costs[10:20] == costs[30:40], costs  # no growth with the incident
