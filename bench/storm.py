@@ -1,6 +1,6 @@
 """A storm through the service: one rumour's copies, reposts and replies, then 20 mixed stories.
 
-Usage: .venv/bin/python bench/storm.py [--events 100000] [--batch 500] [--queries]
+Usage: .venv/bin/python bench/storm.py [--events 100000] [--batch 500] [--queries [--database URL]]
 The service runs in its own process (SQLite in a temp dir, outbox worker on) against a local
 fake of Slack's Web API; prints time to ingest, incidents made, Slack calls, peak RSS.
 With --queries, the storm runs in this process instead and the SQL statements of each event
@@ -119,8 +119,8 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def count_queries(total: int, rng: random.Random) -> None:
-    """Statements per joining event, in process (SQLite), by statement."""
+def count_queries(total: int, rng: random.Random, database: str | None) -> None:
+    """Statements per joining event, in process, by statement (SQLite unless `database`)."""
     from sqlalchemy import event as sa_event
 
     from playbook.clock import FakeClock
@@ -131,7 +131,7 @@ def count_queries(total: int, rng: random.Random) -> None:
 
     statements: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{folder}/storm.db")
+        engine = make_engine(database or f"sqlite:///{folder}/storm.db")
         migrate(engine)
         sa_event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         playbook = Playbook.from_file(str(ROOT / "rules.yaml"))
@@ -172,10 +172,11 @@ def main() -> None:
     args.add_argument("--batch", type=int, default=500)
     args.add_argument("--per-story", type=int, default=50)
     args.add_argument("--queries", action="store_true", help="count SQL statements per event")
+    args.add_argument("--database", help="with --queries: an empty database's URL (PostgreSQL)")
     opts = args.parse_args()
     rng = random.Random(7)
     if opts.queries:
-        count_queries(opts.events, rng)
+        count_queries(opts.events, rng, opts.database)
         return
     with FakeSlack() as slack, tempfile.TemporaryDirectory() as folder:
         env = {
