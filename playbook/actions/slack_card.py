@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playbook.actions.card_view import CardView, StepView
+from playbook.text.length import TCO_LENGTH, draft_length
 
 Block = dict[str, Any]
 
@@ -25,7 +26,6 @@ OPTION_VALUE_CHARS = 150
 INPUT_CHARS = 3000
 FALLBACK_CHARS = 1000
 URL_CHARS = 1000
-TCO_LENGTH = 23  # X shortens every link to this many characters
 
 SEVERITY_ICON = {"low": "⚪", "medium": "🟡", "high": "🟠", "critical": "🔴"}
 STATUS_ICON = {"pending": "⏳", "active": "▶️", "done": "✅", "skipped": "⏭️", "blocked": "⛔"}
@@ -55,9 +55,6 @@ _SUBTEAM_ID = re.compile(r"S[A-Z0-9]{2,20}")
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _ENTITIES = ("&amp;", "&lt;", "&gt;")
 _ACTION_ID = re.compile(r"step:(0|[1-9]\d{0,17}):([a-z_]{1,40})")
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
-# Code points X counts as one character; everything else (CJK, emoji) counts as two.
-_LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
 
 
 @dataclass(frozen=True)
@@ -133,22 +130,6 @@ def _text(raw: str | None, limit: int, empty: str = "") -> str:
 
 def _quote(text: str) -> str:
     return ">" + text.replace("\n", "\n>")
-
-
-def draft_length(text: str) -> int:
-    """Length as X counts it: every link 23, CJK and emoji 2, Latin and punctuation 1.
-
-    Emoji sequences count per code point, so the count errs on the long side.
-    """
-    text = unicodedata.normalize("NFC", text)
-    total = TCO_LENGTH * len(_URL.findall(text))
-    for char in _URL.sub("", text):
-        code = ord(char)
-        if 0xFE00 <= code <= 0xFE0F:  # variation selectors change how, not what, is shown
-            continue
-        light = any(start <= code <= end for start, end in _LIGHT_RANGES)
-        total += 1 if light else 2
-    return total
 
 
 def mention(who: str | None) -> str:
