@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from playbook.events import EventIn
-from playbook.facts import AuthorHistory, IncidentStats
+from playbook.facts import AuthorHistory, IncidentStats, TopicRate, topic_facts
 from playbook.rules.model import Example
 from playbook.rules.playbook import Playbook
 
@@ -35,6 +35,13 @@ def run_example(playbook: Playbook, example: Example, index: int, now: datetime)
     history = AuthorHistory(**example.history.model_dump()) if example.history else None
     incident = IncidentStats(**example.incident.model_dump()) if example.incident else None
     facts = playbook.facts(event, now=now, history=history, incident=incident)
+    if example.topic is not None:  # as busy for each topic the post is about (if any)
+        rate = example.topic
+        facts.update(
+            topic_facts(
+                {t: TopicRate(t, rate.velocity_10m, rate.event_count_1h) for t in facts["topics"]}
+            )
+        )
     decision = playbook.decide(facts, event)
     result.matched_rules = decision.matched_rules
     expect = example.expect

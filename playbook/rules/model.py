@@ -316,12 +316,20 @@ class ExampleIncident(Strict):
     reach: Annotated[int, Field(ge=0)] = 0
 
 
+class ExampleTopic(Strict):
+    """How busy the post's topics are across every incident (the `topic.*` facts)."""
+
+    velocity_10m: Annotated[float, Field(ge=0)] = 0
+    event_count_1h: Annotated[int, Field(ge=0)] = 1
+
+
 class Example(Strict):
     name: str
     event: dict[str, Any]
     expect: Expect
     history: ExampleHistory | None = None
     incident: ExampleIncident | None = None
+    topic: ExampleTopic | None = None
 
 
 class Default(Strict):

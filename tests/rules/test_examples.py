@@ -11,6 +11,10 @@ from playbook.rules.playbook import Playbook
 
 RULES = """\
 organisation: {name: Example}
+lists:
+  bills: {terms: [bill]}
+experts:
+  billing: {owner: "subteam:S1", keywords: bills}
 rules:
   - id: fast
     when: {fact: incident.velocity_10m, at_least: 5}
@@ -18,6 +22,9 @@ rules:
   - id: repeat
     when: {fact: author.open_complaints, at_least: 2}
     then: {severity: medium, steps: [{kind: cs_handoff}]}
+  - id: busy-topic
+    when: {fact: topic.velocity_10m, at_least: 10}
+    then: {severity: critical, steps: [{kind: convene_committee}]}
 examples:
 """
 
@@ -38,6 +45,14 @@ def test_incident_and_history_reach_the_rules() -> None:
           incident: {velocity_10m: 1}
           history: {open_complaints: 2}
           expect: {severity: medium, rules: [repeat]}
+        - name: a busy topic
+          event: {id: e3, source: twitter, text: "my bill"}
+          topic: {velocity_10m: 12, event_count_1h: 300}
+          expect: {severity: critical, rules: [busy-topic]}
+        - name: a busy topic the post is not about
+          event: {id: e4, source: twitter, text: "hello"}
+          topic: {velocity_10m: 12}
+          expect: {rules: []}
         """
     )
     playbook = Playbook.from_text(text, backend="python")
@@ -48,6 +63,8 @@ def test_incident_and_history_reach_the_rules() -> None:
     assert [(r.name, r.failures) for r in results] == [
         ("a fast story", []),
         ("a slow story from a repeat complainer", []),
+        ("a busy topic", []),
+        ("a busy topic the post is not about", []),
     ]
 
 
@@ -62,8 +79,8 @@ def test_a_misspelt_history_or_incident_key_is_located() -> None:
         """
     )
     assert [str(p) for p in check_text(text, "rules.yaml")] == [
-        "rules.yaml:12:15: unknown key `open_complaint`; did you mean `open_complaints`?",
-        "rules.yaml:13:16: unknown key `velocity`; did you mean `velocity_10m`?",
+        "rules.yaml:19:15: unknown key `open_complaint`; did you mean `open_complaints`?",
+        "rules.yaml:20:16: unknown key `velocity`; did you mean `velocity_10m`?",
     ]
 
 
