@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,32 @@ def migrate(engine: Engine) -> None:
 
 
 _SQLITE_LOCKS: dict[int, threading.Lock] = {}
+
+
+# Transaction-scoped advisory locks on text keys, taken in one statement, in the given order.
+_LOCK_KEYS = text(
+    "SELECT pg_advisory_xact_lock(hashtext(k))"
+    " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS keys(k, n) ORDER BY n"
+)
+_LOCK_KEYS_IN_SPACE = text(
+    "SELECT pg_advisory_xact_lock(:space, hashtext(k))"
+    " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS keys(k, n) ORDER BY n"
+)
+
+
+def lock_keys(session: Session, keys: Iterable[str], *, space: int | None = None) -> None:
+    """PostgreSQL: hold a lock per key until the transaction ends; one round trip.
+
+    Keys are taken in sorted order, so instances locking overlapping keys never deadlock.
+    `space` keeps one use's keys apart from another's.
+    """
+    ordered = sorted(set(keys))
+    if not ordered:
+        return
+    if space is None:
+        session.execute(_LOCK_KEYS, {"keys": ordered})
+    else:
+        session.execute(_LOCK_KEYS_IN_SPACE, {"keys": ordered, "space": space})
 
 
 def _writer_lock(engine: Engine) -> threading.Lock | nullcontext[None]:

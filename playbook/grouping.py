@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, text
+from sqlalchemy import bindparam, exists, func
 from sqlmodel import Session, col, select
 
+from playbook.db import lock_keys
 from playbook.events import EventIn
 from playbook.facts import IncidentStats
 from playbook.models import Event, Incident, IncidentBand
@@ -69,19 +70,13 @@ def find_incident(
     return _by_similarity(session, fp, settings, now)
 
 
-_LOCK_KEYS = text(
-    "SELECT pg_advisory_xact_lock(hashtext(k))"
-    " FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS keys(k, n) ORDER BY n"
-)
-
-
 def _by_similarity(
     session: Session, fp: Fingerprint, settings: GroupingSettings, now: datetime
 ) -> Match | None:
     if session.get_bind().dialect.name == "postgresql":
         # Instances grouping the same story at once take its keys' locks in one order, in
         # one statement (32 keys: one round trip, not 32).
-        session.execute(_LOCK_KEYS, {"keys": sorted(fp.keys)})
+        lock_keys(session, fp.keys)
     since = now - timedelta(seconds=parse_duration(settings.window))
     ids = select(IncidentBand.incident_id).where(col(IncidentBand.band_key).in_(fp.keys))
     query = select(Incident).where(

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from playbook.actions.sinks import card_metadata
 from playbook.clock import Clock, as_utc
-from playbook.db import session_scope
+from playbook.db import lock_keys, session_scope
 from playbook.models import Incident, OutboxItem, SlackChannel, SlackMessage
 
 log = logging.getLogger("playbook.outbox")
@@ -205,7 +205,8 @@ class Deliverer:
             channel = channel or item.channel or ""
             paced = _pace_keys(session, channel) if kind != "update" else ()
             if postgres:
-                _lock(session, [*paced, f"card:{incident.id}"] if item.kind == "card" else paced)
+                card = [f"card:{incident.id}"] if item.kind == "card" else []
+                lock_keys(session, [*paced, *card], space=LOCK_SPACE)
             now = self.clock.now()  # after the locks: another instance may have posted since
             if kind == "thread" and ref is None:
                 item.status, item.attempts = "pending", item.attempts + 1
@@ -216,7 +217,7 @@ class Deliverer:
                 item.status = "pending"
                 item.next_attempt_at = min(free_at, now + PACE)
                 return None
-            job = self._job(session, item, incident, kind, channel, paced, now)
+            job = self._job(session, item, incident, ref, kind, channel, paced, now)
             item.status, item.attempts, item.next_attempt_at = "sending", job.attempt, now + LEASE
             for key in paced:
                 _set_free_at(session, key, now + RESERVE)  # held until this post is settled
@@ -227,13 +228,13 @@ class Deliverer:
         session: Session,
         item: OutboxItem,
         incident: Incident,
+        ref: SlackMessage | None,
         kind: str,
         channel: str,
         paced: tuple[str, ...],
         now: datetime,
     ) -> _Job:
         card = item.kind == "card"
-        ref = session.get(SlackMessage, incident.id)
         retried = kind == "post" and _attempted(session, incident.id or 0)
         return _Job(
             item_id=item.id or 0,
@@ -345,15 +346,6 @@ def _record_card(session: Session, job: _Job, channel: str, ts: str, now: dateti
     ref.version_sent = max(ref.version_sent, job.version)
     ref.updated_at = now
     session.add(ref)
-
-
-def _lock(session: Session, keys: list[str] | tuple[str, ...]) -> None:
-    """PostgreSQL: one claimer per channel and per card at a time, locks taken in one order."""
-    for key in sorted(set(keys)):
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
-            {"space": LOCK_SPACE, "key": key},
-        )
 
 
 def _pace_keys(session: Session, channel: str) -> tuple[str, ...]:
