@@ -82,7 +82,6 @@ class ConsoleSink:
         posts = [m for m in self.messages if m["verb"] == "post" and m["channel"] == channel]
         found = [m["ts"] for m in posts if is_card_of(m, incident_id)]
         return (channel, str(found[-1])) if found else None
-        return None
 
 
 class SlackSink:
