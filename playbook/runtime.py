@@ -19,6 +19,7 @@ from playbook.errors import RulesInvalid
 from playbook.metrics import Metrics
 from playbook.models import Incident
 from playbook.outbox import Deliverer
+from playbook.rules.model import InForce, in_force
 from playbook.rules.registry import RulesRegistry
 from playbook.rules.trial import trial_in_child
 from playbook.scheduler import run_due
@@ -39,6 +40,10 @@ class Runtime:
     _stop: threading.Event = field(default_factory=threading.Event)
     _seen_stamp: tuple[float, int] | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
+
+    def in_force(self) -> InForce:
+        """The experts and channel limit of the rules in force (keyword arguments)."""
+        return in_force(self.rules.playbook.model)
 
     @classmethod
     def build(
@@ -120,11 +125,4 @@ def default_sink(settings: Settings) -> Any:
 
 def _render(rules: RulesRegistry, session: Session, incident: Incident, now: datetime) -> Any:
     """The card as the rules in force show it: their experts and their channel limit."""
-    model = rules.playbook.model
-    return render_card(
-        session,
-        incident,
-        now,
-        channel_limit=model.settings.channel_limit,
-        experts=model.experts,
-    )
+    return render_card(session, incident, now, **in_force(rules.playbook.model))

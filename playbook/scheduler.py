@@ -19,7 +19,7 @@ from playbook.actions.slack_card import build_escalation, build_reminder
 from playbook.clock import as_utc
 from playbook.db import session_scope
 from playbook.models import Incident, Step
-from playbook.rules.model import SEVERITIES, RulesFile, parse_duration
+from playbook.rules.model import SEVERITIES, RulesFile, in_force, parse_duration
 from playbook.workflow import audit
 
 
@@ -56,7 +56,7 @@ def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
 
 
 def _view(session: Session, incident: Incident, rules: RulesFile, now: datetime) -> CardView:
-    return card_view(session, incident, now, rules.settings.channel_limit, experts=rules.experts)
+    return card_view(session, incident, now, **in_force(rules))
 
 
 def _claim(session: Session, step_id: int, column: str, now: datetime) -> bool:

@@ -214,7 +214,7 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
             assignee=user if action == "assign" else None,
             outcome=click.outcome,
             expected_version=click.version,
-            **_in_force(runtime),
+            **runtime.in_force(),
         )
         _announce(session, incident, changes, now, clicked=click.action)
 
@@ -242,17 +242,11 @@ def _announce(
     session.flush()
 
 
-def _in_force(runtime: Runtime) -> dict[str, Any]:
-    """What cards and action plans take from the rules in force: experts and channel limit."""
-    model = runtime.rules.playbook.model
-    return {"experts": model.experts, "channel_limit": model.settings.channel_limit}
-
-
 def _open_modal(runtime: Runtime, click: ParsedAction, trigger_id: str) -> None:
     with session_scope(runtime.engine) as session:
         incident, step = _load(session, click.incident_id, click.step_id)
         _check_current(step, click.version)
-        view = card_view(session, incident, runtime.clock.now(), **_in_force(runtime))
+        view = card_view(session, incident, runtime.clock.now(), **runtime.in_force())
         current = step_view(step)
         if click.action == "skip":
             modal = build_skip_modal(view, current)
@@ -293,7 +287,7 @@ def _escalate(
         to_state=step.status,
         data={"lead": lead},
     )
-    view = card_view(session, incident, now, **_in_force(runtime))
+    view = card_view(session, incident, now, **runtime.in_force())
     message = build_escalation(view, step_view(step), now, lead)
     outbox.enqueue_thread(session, incident, message, now=now)
     outbox.enqueue_card(session, incident, now=now)
@@ -338,7 +332,7 @@ def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Ans
                 now=now,
                 note=reason,
                 expected_version=submission["version"],
-                **_in_force(runtime),
+                **runtime.in_force(),
             )
             _announce(session, incident, changes, now)
     except PlaybookError as exc:
@@ -352,7 +346,7 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
             incident, step = _load(session, submission["incident_id"], submission["step_id"])
             _check_current(step, submission["version"])
             now = runtime.clock.now()
-            view = card_view(session, incident, now, **_in_force(runtime))
+            view = card_view(session, incident, now, **runtime.in_force())
             response = respond_to_draft_submission(view, step_view(step), submission)
             if response is not None:
                 return Answer(body=response)

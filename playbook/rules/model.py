@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import (
     BaseModel,
@@ -349,3 +350,14 @@ class RulesFile(Strict):
     default: Default = Default()
     rules: list[Rule]
     examples: list[Example] = []
+
+
+class InForce(TypedDict):
+    """What cards, action plans and step actions take from the rules in force."""
+
+    experts: Mapping[str, Expert]
+    channel_limit: int
+
+
+def in_force(model: RulesFile) -> InForce:
+    return {"experts": model.experts, "channel_limit": model.settings.channel_limit}

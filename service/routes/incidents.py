@@ -44,16 +44,9 @@ def incident_out(
     details: dict[int, dict] = {}
     topics: list[TopicRate] = []
     if runtime is not None:
-        topics = list(topic_rates(session, incident.topics, runtime.clock.now()).values())
-        model = runtime.rules.playbook.model
-        shown = action_plan.shown_details(
-            session,
-            incident,
-            steps,
-            now=runtime.clock.now(),
-            experts=model.experts,
-            channel_limit=model.settings.channel_limit,
-        )
+        now = runtime.clock.now()
+        topics = list(topic_rates(session, incident.topics, now).values())
+        shown = action_plan.shown_details(session, incident, steps, now=now, **runtime.in_force())
         details = {step_id: detail for step_id, (detail, _) in shown.items()}
     return IncidentOut.of(incident, steps, events, details, topics)
 
@@ -103,8 +96,7 @@ def act_on_step(
         assignee=body.assignee,
         outcome=body.outcome,
         expected_version=body.version,
-        experts=runtime.rules.playbook.model.experts,
-        channel_limit=runtime.rules.playbook.model.settings.channel_limit,
+        **runtime.in_force(),
     )
     steps = {s.id: s for s in steps_of(session, incident_id)}
     for change in changes:
