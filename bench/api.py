@@ -120,7 +120,7 @@ def load(url: str, requests: int, concurrency: int, offset: int) -> dict[str, fl
 
 
 def matching_rate(backend: str, events: int) -> dict[str, float]:
-    from playbook.events import EventIn
+    from playbook.intake.events import EventIn
     from playbook.rules.playbook import Playbook
 
     playbook = Playbook.from_file(str(ROOT / "rules.yaml"), backend=backend)

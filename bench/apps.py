@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from playbook.events import EventIn
-from playbook.settings import get_settings
+from playbook.core.settings import get_settings
+from playbook.intake.events import EventIn
 from service.app import create_app
 
 

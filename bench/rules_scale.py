@@ -35,8 +35,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playbook.events import EventIn  # noqa: E402
-from playbook.rules.backends import make_matcher  # noqa: E402
+from playbook.intake.events import EventIn  # noqa: E402
+from playbook.rules.match.backends import make_matcher  # noqa: E402
 from playbook.rules.playbook import Playbook  # noqa: E402
 
 TONES = ["grievance", "complaint_tone", "rumour_markers", "question_markers", "praise_markers"]

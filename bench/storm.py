@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.api import serve  # noqa: E402
-from tests.fake_slack import TOKEN, FakeSlack  # noqa: E402
+from tests.support.fake_slack import TOKEN, FakeSlack  # noqa: E402
 
 RUMOUR = "한빛텔레콤 다음 달부터 인터넷 요금 30% 인상한다는 소문 돌던데 진짜임? 공지도 없이"
 TAILS = [
@@ -123,9 +123,9 @@ def count_queries(total: int, rng: random.Random, database: str | None) -> None:
     """Statements per joining event, in process, by statement (SQLite unless `database`)."""
     from sqlalchemy import event as sa_event
 
-    from playbook.clock import FakeClock
-    from playbook.db import make_engine, migrate, session_scope
-    from playbook.events import EventIn
+    from playbook.core.clock import FakeClock
+    from playbook.core.db import make_engine, migrate, session_scope
+    from playbook.intake.events import EventIn
     from playbook.pipeline import ingest
     from playbook.rules.playbook import Playbook
 

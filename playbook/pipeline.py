@@ -10,10 +10,9 @@ from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from playbook import outbox
-from playbook.events import EventIn
-from playbook.facts import AuthorHistory, summary, topic_facts
-from playbook.grouping import (
+from playbook.actions import outbox
+from playbook.core.models import Event, Incident, Step
+from playbook.incidents.grouping import (
     Match,
     adopt_orphans,
     find_incident,
@@ -21,13 +20,14 @@ from playbook.grouping import (
     remember,
     stats_and_author,
 )
-from playbook.models import Event, Incident, Step
-from playbook.rules.model import SEVERITIES
+from playbook.incidents.storm import check_storm
+from playbook.intake.events import EventIn
+from playbook.intake.facts import AuthorHistory, summary, topic_facts
+from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
-from playbook.storm import check_storm
+from playbook.rules.source.model import SEVERITIES
 from playbook.text import pii
-from playbook.topics import count_event, prune, topic_rates
-from playbook.workflow import audit, refresh, steps_of
+from playbook.workflow.steps import audit, refresh, steps_of
 
 EXCERPT_CHARS = 280
 

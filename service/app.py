@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from playbook import __version__
-from playbook.runtime import Runtime
-from playbook.settings import Settings, get_settings
+from playbook.core.settings import Settings, get_settings
 from service import errors
 from service.limits import BodyLimit
 from service.routes import events, health, incidents, rules, slack
+from service.runtime import Runtime
 
 log = logging.getLogger("playbook.service")
 

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from playbook.db import session_scope
-from playbook.errors import PlaybookError
-from playbook.runtime import Runtime
+from playbook.core.db import session_scope
+from playbook.core.errors import PlaybookError
+from service.runtime import Runtime
 
 
 class Unauthorized(PlaybookError):

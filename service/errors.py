@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from playbook.errors import PlaybookError, RulesInvalid
+from playbook.core.errors import PlaybookError, RulesInvalid
 
 log = logging.getLogger("playbook.service")
 

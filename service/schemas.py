@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from playbook.clock import as_utc
-from playbook.facts import TopicRate
-from playbook.models import Event, Incident, Step
+from playbook.core.clock import as_utc
+from playbook.core.models import Event, Incident, Step
+from playbook.intake.facts import TopicRate
 from playbook.pipeline import IngestResult
 
 

@@ -13,12 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from playbook.actions.sinks import ConsoleSink, SlackSink
-from playbook.clock import FakeClock
-from playbook.db import make_engine, migrate
-from playbook.runtime import Runtime
-from playbook.settings import REPO_ROOT, Settings
+from playbook.core.clock import FakeClock
+from playbook.core.db import make_engine, migrate
+from playbook.core.settings import REPO_ROOT, Settings
 from service.app import create_app
-from tests.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
+from service.runtime import Runtime
+from tests.support.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
 
 RULES = REPO_ROOT / "rules.yaml"
 
@@ -30,7 +30,7 @@ def postgres_url() -> Iterator[str]:
     if given:
         yield given
         return
-    from tests import pg_cluster
+    from tests.support import pg_cluster
 
     cluster = pg_cluster.start()
     try:

@@ -1,12 +1,12 @@
-"""Alembic environment: runs on the connection handed over by playbook.db.migrate."""
+"""Alembic environment: runs on the connection handed over by playbook.core.db.migrate."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import playbook.models  # noqa: F401  (registers the tables)
-import playbook.topics  # noqa: F401
+import playbook.core.models  # noqa: F401  (registers the tables)
+import playbook.intake.topics  # noqa: F401
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached when alembic is run by hand

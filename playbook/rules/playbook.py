@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from playbook.events import EventIn
-from playbook.facts import AuthorHistory, IncidentStats, engine_name, event_facts
-from playbook.rules import conditions as c
-from playbook.rules.backends import make_matcher
-from playbook.rules.compiler import Compiled, compile_source, version_of
-from playbook.rules.loader import Source, load_file, load_text
-from playbook.rules.model import (
+from playbook.intake.events import EventIn
+from playbook.intake.facts import AuthorHistory, IncidentStats, engine_name, event_facts
+from playbook.rules.compile import conditions as c
+from playbook.rules.compile.compiler import Compiled, compile_source, version_of
+from playbook.rules.match.backends import make_matcher
+from playbook.rules.source.loader import Source, load_file, load_text
+from playbook.rules.source.model import (
     OUTCOME_STEPS,
     PLACEHOLDER,
     PUBLIC_ANSWERS,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from playbook.errors import RulesInvalid
+from playbook.core.errors import RulesInvalid
 from playbook.rules.playbook import Playbook
 
 log = logging.getLogger("playbook.rules")
@@ -86,7 +86,7 @@ class RulesRegistry:
         try:
             return self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            from playbook.errors import RuleProblem
+            from playbook.core.errors import RuleProblem
 
             raise RulesInvalid([RuleProblem(str(self.path), 0, 0, f"cannot read: {exc}")]) from exc
 

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import ValidationError
 
-from playbook.db import session_scope
-from playbook.events import EventIn, XBody, x_post_to_event
+from playbook.core.db import session_scope
+from playbook.intake.events import EventIn, XBody, x_post_to_event
 from playbook.pipeline import excerpt, ingest
-from playbook.runtime import Runtime
 from service.deps import RuntimeDep, require_api_key
 from service.errors import describe
+from service.runtime import Runtime
 from service.schemas import BatchItemOut, BatchOut, IngestOut
 
 log = logging.getLogger("playbook.events")

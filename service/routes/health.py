@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from playbook.db import session_scope
-from playbook.outbox import pending_count
+from playbook.actions.outbox import pending_count
+from playbook.core.db import session_scope
 from service.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])

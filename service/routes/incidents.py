@@ -7,17 +7,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
-from playbook import action_plan, outbox
-from playbook.actions.cards import step_view
-from playbook.actions.slack_card import build_thread_reply
-from playbook.errors import NotFound
-from playbook.facts import TopicRate
-from playbook.models import Event, Incident
+from playbook.actions import outbox
+from playbook.actions.slack.card import build_thread_reply
+from playbook.core.errors import NotFound
+from playbook.core.models import Event, Incident
+from playbook.intake.facts import TopicRate
+from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
-from playbook.runtime import Runtime
-from playbook.topics import topic_rates
-from playbook.workflow import apply_action, steps_of
+from playbook.workflow.steps import action_plan, apply_action, steps_of
+from playbook.workflow.view import step_view
 from service.deps import RuntimeDep, SessionDep, require_api_key
+from service.runtime import Runtime
 from service.schemas import EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
 
 router = APIRouter(

@@ -12,10 +12,10 @@ from slack_sdk.signature import Clock as SignatureClock
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
-from playbook.actions.slack_interactions import handle_command, handle_interaction, send_ephemeral
-from playbook.runtime import Runtime
 from service.deps import RuntimeDep
 from service.errors import problem
+from service.runtime import Runtime
+from service.slack_interactions import handle_command, handle_interaction, send_ephemeral
 
 router = APIRouter(prefix="/slack", tags=["slack"])
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from playbook.rules.corpus import evaluate, load_corpus, render
+from playbook.core.settings import REPO_ROOT
 from playbook.rules.playbook import Playbook
-from playbook.settings import REPO_ROOT
+from playbook.rules.tools.corpus import evaluate, load_corpus, render
 
 CORPUS = REPO_ROOT / "tests" / "corpus"
 

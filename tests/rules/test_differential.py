@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playbook.rules import conditions as c
-from playbook.rules.python_backend import PythonMatcher
+from playbook.rules.compile import conditions as c
+from playbook.rules.match.python import PythonMatcher
 
 if sys.version_info >= (3, 13):  # durable-rules does not build there; the fallback is tested
-    durable_backend = pytest.importorskip("playbook.rules.durable_backend")
+    durable_backend = pytest.importorskip("playbook.rules.match.durable")
 else:  # on 3.11 and 3.12 a broken install must fail, not skip
-    from playbook.rules import durable_backend
+    from playbook.rules.match import durable as durable_backend
 
 # A few shared names, some of which the adapter or the engine use for themselves.
 NAMES = ("a", "b", "id", "sid", "h0", "q")

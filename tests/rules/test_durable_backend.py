@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from playbook.rules import backends
-from playbook.rules import conditions as c
-from playbook.rules.backends import make_matcher
-from playbook.rules.python_backend import PythonMatcher
+from playbook.rules.compile import conditions as c
+from playbook.rules.match import backends
+from playbook.rules.match.backends import make_matcher
+from playbook.rules.match.python import PythonMatcher
 
 try:
-    from playbook.rules import durable_backend
+    from playbook.rules.match import durable as durable_backend
 except ImportError:
     if sys.version_info < (3, 13):  # on 3.11 and 3.12 a broken install must fail, not skip
         raise

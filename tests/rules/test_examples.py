@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from datetime import UTC, datetime
 
-from playbook.rules.check import check_text
-from playbook.rules.examples import run_examples
 from playbook.rules.playbook import Playbook
+from playbook.rules.tools.check import check_text
+from playbook.rules.tools.examples import run_examples
 
 RULES = """\
 organisation: {name: Example}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from playbook.rules import conditions as c
-from playbook.rules.python_backend import PythonMatcher
+from playbook.rules.compile import conditions as c
+from playbook.rules.match.python import PythonMatcher
 
 FLAG = c.Cmp("x_1", "eq", True)
 OTHER = c.Cmp("x_2", "eq", True)

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from playbook.rules.check import check_text
+from playbook.rules.tools.check import check_text
 
 HEAD = """\
 organisation: {name: Example}
@@ -281,6 +281,6 @@ def test_all_errors_are_reported_at_once() -> None:
 
 
 def test_the_default_playbook_is_clean() -> None:
-    from playbook.settings import REPO_ROOT
+    from playbook.core.settings import REPO_ROOT
 
     assert check_text((REPO_ROOT / "rules.yaml").read_text(encoding="utf-8"), "rules.yaml") == []

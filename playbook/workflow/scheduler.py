@@ -1,0 +1,120 @@
+"""Due times: a reminder when a step falls due, an escalation when it stays overdue.
+
+Driven by the database: each reminder or escalation is claimed with a conditional UPDATE, so
+several service instances never fire the same one twice. Time comes from the runtime's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from playbook.actions import outbox
+from playbook.actions.slack.card import build_escalation, build_reminder
+from playbook.core.clock import as_utc
+from playbook.core.db import session_scope
+from playbook.core.models import Incident, Step
+from playbook.rules.source.model import SEVERITIES, RulesFile, in_force, parse_duration
+from playbook.workflow.card_view import CardView
+from playbook.workflow.steps import audit
+from playbook.workflow.view import card_view, step_view
+
+
+def run_due(engine: Engine, rules: RulesFile, now: datetime) -> int:
+    """Send what has fallen due; returns how many reminders and escalations were queued."""
+    with session_scope(engine) as session:
+        due = session.exec(
+            select(Step.id).where(
+                col(Step.status).in_(("active", "pending")),
+                col(Step.due_at) <= now,
+                col(Step.escalated_at).is_(None),
+            )
+        ).all()
+    return sum(_one(engine, rules, step_id, now) for step_id in due if step_id is not None)
+
+
+def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
+    with session_scope(engine) as session:
+        step = session.get(Step, step_id)
+        if step is None or step.due_at is None:
+            return 0
+        overdue = now - as_utc(step.due_at)
+        escalate_after = timedelta(seconds=parse_duration(rules.settings.escalation.after))
+        if overdue >= escalate_after and _claim(session, step_id, "escalated_at", now):
+            _escalate(session, rules, step, now)
+            return 1
+        if step.reminded_at is None and _claim(session, step_id, "reminded_at", now):
+            incident = session.get(Incident, step.incident_id)
+            if incident is not None:
+                message = build_reminder(_view(session, incident, rules, now), step_view(step), now)
+                outbox.enqueue_thread(session, incident, message, now=now)
+            return 1
+    return 0
+
+
+def _view(session: Session, incident: Incident, rules: RulesFile, now: datetime) -> CardView:
+    return card_view(session, incident, now, **in_force(rules))
+
+
+def _claim(session: Session, step_id: int, column: str, now: datetime) -> bool:
+    """Set the timestamp only if nobody has: exactly one instance wins."""
+    target = getattr(Step, column)
+    result = session.execute(
+        update(Step).where(col(Step.id) == step_id, col(target).is_(None)).values({column: now})
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _escalate(session: Session, rules: RulesFile, step: Step, now: datetime) -> None:
+    session.refresh(step)
+    incident = session.get(Incident, step.incident_id)
+    if incident is None:
+        return
+    lead = _lead_group(rules, step)
+    message = build_escalation(_view(session, incident, rules, now), step_view(step), now, lead)
+    outbox.enqueue_thread(session, incident, message, now=now)
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="escalate",
+        at=now,
+        step=step,
+        from_state=step.status,
+        to_state=step.status,
+        note=f"overdue since {as_utc(step.due_at or now):%Y-%m-%d %H:%M} UTC; lead: {lead}",
+    )
+    if rules.settings.escalation.raise_severity:
+        _raise_severity(session, incident, step, now)
+    step.version += 1
+    incident.version += 1
+    outbox.enqueue_card(session, incident, now=now)
+
+
+def _raise_severity(session: Session, incident: Incident, step: Step, now: datetime) -> None:
+    """One level up per overdue step, never past critical; audited like any change."""
+    level = SEVERITIES.index(incident.severity) if incident.severity in SEVERITIES else 0
+    if level + 1 >= len(SEVERITIES):
+        return
+    before, incident.severity = incident.severity, SEVERITIES[level + 1]
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="raise_severity",
+        at=now,
+        step=step,
+        from_state=before,
+        to_state=incident.severity,
+        note=f"{step.kind} is overdue and the rules raise severity on escalation",
+    )
+
+
+def _lead_group(rules: RulesFile, step: Step) -> str | None:
+    for expert in rules.experts.values():
+        if expert.owner == step.owner and expert.lead:
+            return expert.lead
+    return rules.settings.storm.notify

@@ -1,0 +1,289 @@
+"""The workflow of one incident: step states, prerequisites, verification outcomes, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from playbook.core.errors import Conflict, InvalidInput, NotFound
+from playbook.core.models import AuditEntry, Incident, Step
+from playbook.rules.source.model import OUTCOMES
+from playbook.workflow import action_plan
+
+Action = Literal["complete", "skip", "reopen", "assign"]
+CLOSED = ("done", "skipped")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step's state change, for the audit trail, the card and its thread."""
+
+    step_id: int
+    kind: str
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    note: str | None = None
+
+
+def audit(
+    session: Session,
+    incident: Incident,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    step: Step | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    note: str | None = None,
+    data: dict | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            incident_id=incident.id or 0,
+            step_id=step.id if step else None,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            data=data or {},
+            rules_version=incident.rules_version,
+            at=at,
+        )
+    )
+
+
+def steps_of(session: Session, incident_id: int) -> list[Step]:
+    query = select(Step).where(Step.incident_id == incident_id).order_by(col(Step.position))
+    return list(session.exec(query))
+
+
+def open_prerequisites(step: Step, by_id: dict[int, Step]) -> list[Step]:
+    return [by_id[d] for d in step.depends_on if d in by_id and by_id[d].status not in CLOSED]
+
+
+def refresh(steps: list[Step]) -> list[tuple[Step, str]]:
+    """Activate steps whose prerequisites closed, park those whose reopened; returns changes."""
+    by_id = {s.id: s for s in steps if s.id is not None}
+    changed = []
+    for step in steps:
+        if step.status in CLOSED:
+            continue
+        wanted = "pending" if open_prerequisites(step, by_id) else "active"
+        if step.status != wanted:
+            changed.append((step, step.status))
+            step.status = wanted
+    return changed
+
+
+def _set(step: Step, status: str, now: datetime) -> None:
+    step.status = status
+    step.version += 1
+    step.updated_at = now
+
+
+def apply_action(
+    session: Session,
+    incident: Incident,
+    step_id: int,
+    action: Action,
+    *,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+    assignee: str | None = None,
+    outcome: str | None = None,
+    expected_version: int | None = None,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+    channel_limit: int = action_plan.CHANNEL_LIMIT,
+) -> list[Change]:
+    """Apply one person's action to one step and everything that follows from it.
+
+    Completing an action plan keeps the plan as it stands (points, draft) on the step;
+    `experts` and `channel_limit` are the rules' (else what the workflow recorded, and 280).
+    """
+    steps = steps_of(session, incident.id or 0)
+    by_id = {s.id: s for s in steps}
+    step = by_id.get(step_id)
+    if step is None:
+        raise NotFound(f"incident {incident.id} has no step {step_id}", field="step_id")
+    if expected_version is not None and step.version != expected_version:
+        raise Conflict(
+            f"step {step_id} ({step.kind}) changed since this card was shown: it is "
+            f"now {step.status}",
+            field="version",
+        )
+    before = step.status
+    changes: list[Change] = []
+    if action == "assign":
+        if not assignee:
+            raise InvalidInput("`assignee` is required to assign a step", field="assignee")
+        step.assignee = assignee
+        step.version += 1
+        step.updated_at = now
+        changes.append(Change(step_id, step.kind, "assign", before, before, by, assignee))
+    elif action == "complete":
+        plan = None
+        if action_plan.needs_plan(step):
+            directory = action_plan.teams(experts, steps)
+            plan = action_plan.build(
+                session, incident, step, now=now, directory=directory, channel_limit=channel_limit
+            )
+        changes += _complete(step, by_id, by=by, now=now, note=note, outcome=outcome)
+        if plan is not None:  # the plan as published, no longer following new events
+            step.detail = plan.detail(step.detail, incident=incident, now=now)
+    elif action == "skip":
+        if step.status in CLOSED:
+            raise Conflict(f"step {step_id} ({step.kind}) is already {step.status}", field="action")
+        if not note:
+            raise InvalidInput("a reason (`note`) is required to skip a step", field="note")
+        _set(step, "skipped", now)
+        changes.append(Change(step_id, step.kind, "skip", before, "skipped", by, note))
+    elif action == "reopen":
+        changes += _reopen(step, steps, by=by, now=now, note=note)
+    else:
+        raise InvalidInput(f"unknown action `{action}`", field="action")
+    for other, previous in refresh(steps):
+        other.version += 1
+        other.updated_at = now
+        changes.append(
+            Change(other.id or 0, other.kind, "refresh", previous, other.status, "playbook")
+        )
+    _record(session, incident, changes, now)
+    _update_incident_status(session, incident, steps, by=by, now=now)
+    return changes
+
+
+def _complete(
+    step: Step,
+    by_id: dict[int | None, Step],
+    *,
+    by: str,
+    now: datetime,
+    note: str | None,
+    outcome: str | None,
+) -> list[Change]:
+    if step.status in CLOSED:
+        raise Conflict(f"step {step.id} ({step.kind}) is already {step.status}", field="action")
+    waiting = open_prerequisites(step, by_id)  # type: ignore[arg-type]
+    if waiting:
+        names = ", ".join(f"step {w.id} ({w.kind}, {w.status})" for w in waiting)
+        raise Conflict(f"step {step.id} ({step.kind}) waits for {names}", field="step_id")
+    before = step.status
+    followers = [s for s in by_id.values() if s.applies_if]
+    if step.kind == "verify_facts":
+        if outcome is None and followers:
+            raise InvalidInput(
+                "verifying the facts needs an `outcome`: " + ", ".join(OUTCOMES), field="outcome"
+            )
+        if outcome is not None and outcome not in OUTCOMES:
+            raise InvalidInput(
+                f"`{outcome}` is not an outcome; use one of " + ", ".join(OUTCOMES), field="outcome"
+            )
+    elif outcome is not None:
+        raise InvalidInput("only `verify_facts` takes an outcome", field="outcome")
+    _set(step, "done", now)
+    step.detail = {**step.detail, "completed_by": by, **({"note": note} if note else {})}
+    changes = [Change(step.id or 0, step.kind, "complete", before, "done", by, note)]
+    if outcome is not None:
+        step.detail = {**step.detail, "outcome": outcome}
+        changes += _apply_outcome(outcome, followers, now)
+    return changes
+
+
+def _apply_outcome(outcome: str, followers: list[Step], now: datetime) -> list[Change]:
+    """Skip the steps that no longer apply, with the reason (tip 3: the workflow adapts)."""
+    changes = []
+    for other in followers:
+        if other.status in CLOSED or outcome in other.applies_if:
+            continue
+        before = other.status
+        reason = f"verification concluded {outcome.replace('_', ' ')}; {other.kind} does not apply"
+        _set(other, "skipped", now)
+        other.detail = {**other.detail, "skipped_reason": reason, "skipped_by_outcome": outcome}
+        changes.append(
+            Change(other.id or 0, other.kind, "skip", before, "skipped", "playbook", reason)
+        )
+    return changes
+
+
+def _reopen(
+    step: Step, steps: list[Step], *, by: str, now: datetime, note: str | None
+) -> list[Change]:
+    if step.status not in CLOSED:
+        raise Conflict(
+            f"step {step.id} ({step.kind}) is {step.status}, not done or skipped", field="action"
+        )
+    before = step.status
+    _set(step, "pending", now)
+    changes = [Change(step.id or 0, step.kind, "reopen", before, "pending", by, note)]
+    if step.kind == "verify_facts" and "outcome" in step.detail:
+        outcome = step.detail["outcome"]
+        step.detail = {k: v for k, v in step.detail.items() if k != "outcome"}
+        for other in steps:
+            if other.detail.get("skipped_by_outcome") == outcome and other.status == "skipped":
+                _set(other, "pending", now)
+                other.detail = {
+                    k: v
+                    for k, v in other.detail.items()
+                    if k not in ("skipped_reason", "skipped_by_outcome")
+                }
+                changes.append(
+                    Change(
+                        other.id or 0,
+                        other.kind,
+                        "reopen",
+                        "skipped",
+                        "pending",
+                        "playbook",
+                        "verification reopened",
+                    )
+                )
+    return changes
+
+
+def _record(session: Session, incident: Incident, changes: list[Change], now: datetime) -> None:
+    for change in changes:
+        session.add(
+            AuditEntry(
+                incident_id=incident.id or 0,
+                step_id=change.step_id,
+                actor=change.actor,
+                action=change.action,
+                from_state=change.from_state,
+                to_state=change.to_state,
+                note=change.note,
+                data={},
+                rules_version=incident.rules_version,
+                at=now,
+            )
+        )
+    incident.version += 1
+    incident.updated_at = now
+
+
+def _update_incident_status(
+    session: Session, incident: Incident, steps: list[Step], *, by: str, now: datetime
+) -> None:
+    finished = all(s.status in CLOSED for s in steps)
+    wanted = "resolved" if finished else "open"
+    if incident.status == wanted:
+        return
+    audit(
+        session,
+        incident,
+        actor=by,
+        action="status",
+        at=now,
+        from_state=incident.status,
+        to_state=wanted,
+    )
+    incident.status = wanted
+    incident.resolved_at = now if finished else None

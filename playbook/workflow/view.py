@@ -1,0 +1,109 @@
+"""An incident's card, rendered from the database at send time (the latest state wins)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from playbook.actions.slack.card import PlanStepView, PointView, build_card
+from playbook.core.clock import as_utc
+from playbook.core.models import Incident, Step
+from playbook.incidents.grouping import incident_stats
+from playbook.workflow.card_view import CardView, StepView
+from playbook.workflow.steps import action_plan, steps_of
+
+CHANNEL_LIMIT_DEFAULT = 280
+
+
+def step_view(
+    step: Step, detail: dict[str, Any] | None = None, plan: action_plan.Plan | None = None
+) -> StepView:
+    """The step as the card shows it; `detail` and `plan` are an open plan step's, as now."""
+    detail = (step.detail or {}) if detail is None else detail
+    lint = tuple(f"{f.get('code')}: {f.get('message')}" for f in detail.get("lint", []))
+    view = StepView(
+        id=step.id or 0,
+        kind=step.kind,
+        title=step.title,
+        status=step.status,
+        owner=step.owner,
+        assignee=step.assignee,
+        due_at=as_utc(step.due_at) if step.due_at else None,
+        version=step.version,
+        can_act=step.status == "active",
+        draft=detail.get("draft"),
+        lint=lint,
+        outcome=detail.get("outcome"),
+        note=detail.get("skipped_reason") or detail.get("note"),
+    )
+    if plan is None:
+        return view
+    points = tuple(PointView(p.point, p.action, p.owner, p.date, p.count) for p in plan.points)
+    return PlanStepView(**vars(view), points=points, events_scanned=plan.events_scanned)
+
+
+def step_views(
+    session: Session,
+    incident: Incident,
+    steps: list[Step],
+    now: datetime,
+    *,
+    channel_limit: int = CHANNEL_LIMIT_DEFAULT,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+) -> tuple[StepView, ...]:
+    """Every step as shown now: an open action plan is computed from the incident's events."""
+    shown = action_plan.shown_details(
+        session, incident, steps, now=now, experts=experts, channel_limit=channel_limit
+    )
+    return tuple(step_view(s, *shown.get(s.id or 0, (None, None))) for s in steps)
+
+
+def card_view(
+    session: Session,
+    incident: Incident,
+    now: datetime,
+    channel_limit: int = CHANNEL_LIMIT_DEFAULT,
+    *,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+) -> CardView:
+    """The card's content. Without `experts` (the rules' `experts:`), a plan's owners come
+    from the experts the workflow recorded when it was planned."""
+    summary = incident.summary or {}
+    stats = incident_stats(session, incident, now)
+    escalation = f"storm level {incident.storm_level}" if incident.storm_level else None
+    steps = steps_of(session, incident.id or 0)
+    return CardView(
+        incident_id=incident.id or 0,
+        title=incident.title,
+        category=incident.category,
+        severity=incident.severity,
+        status=incident.status,
+        rules_version=incident.rules_version,
+        event_count=incident.event_count,
+        velocity_10m=stats.velocity_10m if incident.event_count > 1 else None,
+        author_handle=summary.get("author"),
+        author_followers=summary.get("followers"),
+        post_url=summary.get("url"),
+        excerpt=summary.get("excerpt", ""),
+        steps=step_views(
+            session, incident, steps, now, channel_limit=channel_limit, experts=experts
+        ),
+        updated_at=as_utc(incident.updated_at),
+        channel_limit=channel_limit,
+        escalation=escalation,
+    )
+
+
+def render_card(
+    session: Session,
+    incident: Incident,
+    now: datetime,
+    *,
+    channel_limit: int = CHANNEL_LIMIT_DEFAULT,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+) -> dict[str, Any]:
+    view = card_view(session, incident, now, channel_limit, experts=experts)
+    return build_card(view, now)

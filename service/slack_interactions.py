@@ -1,0 +1,546 @@
+"""Slack's clicks, modal submissions and `/playbook` commands, applied to the workflow."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from playbook.actions import outbox
+from playbook.actions.slack.card import (
+    DRAFT_BLOCK,
+    DRAFT_CALLBACK,
+    REASON_BLOCK,
+    ROUTES,
+    ROUTING_BLOCK,
+    SKIP_CALLBACK,
+    ParsedAction,
+    build_edit_draft_modal,
+    build_escalation,
+    build_skip_modal,
+    build_thread_reply,
+    draft_length,
+    escape,
+    parse_action,
+    parse_modal_submission,
+    respond_to_draft_submission,
+    truncate,
+)
+from playbook.core.db import session_scope
+from playbook.core.errors import Conflict, NotFound, PlaybookError
+from playbook.core.models import Incident, Step
+from playbook.rules.playbook import DEFAULT_DUE, DEFAULT_REQUIRES, DEFAULT_TITLES, Playbook
+from playbook.rules.source.model import StepSpec, parse_duration
+from playbook.text import apology_lint
+from playbook.workflow.steps import Action, Change, apply_action, audit, refresh, steps_of
+from playbook.workflow.view import card_view, step_view
+from service.runtime import Runtime
+
+log = logging.getLogger("playbook.slack")
+
+ROUTE_STEPS = {"blog_post": "blog_post", "customer_service": "cs_handoff"}
+LIST_LIMIT = 20
+TEXT_CHARS = 3000
+HELP = (
+    "*/playbook* commands:\n"
+    "• `list`: open incidents\n"
+    "• `show ID`: one incident with its steps\n"
+    "• `status`: the rules version in force and the Slack queue"
+)
+
+
+@dataclass(frozen=True)
+class Ephemeral:
+    """A message only `user` sees in `channel`, sent after Slack has its answer."""
+
+    channel: str
+    user: str
+    text: str
+
+
+@dataclass
+class Answer:
+    """What to answer Slack with (None: an empty 200) and what to send afterwards."""
+
+    body: dict[str, Any] | None = None
+    ephemeral: list[Ephemeral] = field(default_factory=list)
+
+
+# --- the Slack client ---------------------------------------------------------------------------
+
+
+def slack_client(runtime: Runtime) -> WebClient | None:
+    """The runtime's one Slack client; None when cards go to the console."""
+    client = getattr(runtime.sink, "client", None)
+    return client if isinstance(client, WebClient) else None
+
+
+def send_ephemeral(runtime: Runtime, message: Ephemeral) -> None:
+    client = slack_client(runtime)
+    if client is None or not message.channel or not message.user:
+        log.info(
+            "ephemeral for %s not sent (no Slack client or channel): %s", message.user, message.text
+        )
+        return
+    try:
+        client.chat_postEphemeral(channel=message.channel, user=message.user, text=message.text)
+    except SlackClientError as exc:
+        log.warning("chat.postEphemeral to %s failed: %s", message.user, exc)
+
+
+def _open_view(runtime: Runtime, trigger_id: str | None, view: dict[str, Any]) -> None:
+    client = slack_client(runtime)
+    if client is None or not trigger_id:
+        raise Conflict(
+            "this dialog cannot be opened here: Slack is not connected", field="trigger_id"
+        )
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc)
+        raise Conflict(
+            "Slack did not open the dialog in time; click again", field="trigger_id"
+        ) from None
+
+
+# --- block_actions ------------------------------------------------------------------------------
+
+
+def handle_interaction(runtime: Runtime, payload: dict[str, Any]) -> Answer:
+    """One interaction payload; kinds other than clicks and submissions are acknowledged."""
+    kind = payload.get("type")
+    if kind == "block_actions":
+        return handle_block_actions(runtime, payload)
+    if kind == "view_submission":
+        return handle_view_submission(runtime, payload)
+    return Answer()
+
+
+def _user_id(payload: dict[str, Any]) -> str:
+    user = payload.get("user")
+    return str(user.get("id") or "") if isinstance(user, dict) else ""
+
+
+def _channel_id(payload: dict[str, Any]) -> str:
+    channel = payload.get("channel")
+    if isinstance(channel, dict) and channel.get("id"):
+        return str(channel["id"])
+    container = payload.get("container")
+    return str(container.get("channel_id") or "") if isinstance(container, dict) else ""
+
+
+def _parse_click(raw: Any) -> ParsedAction | None:
+    if not isinstance(raw, dict):
+        return None
+    value = raw.get("value")
+    option = raw.get("selected_option")
+    if value is None and isinstance(option, dict):
+        value = option.get("value")
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_action(str(raw.get("action_id", "")), value)
+    except ValueError:
+        return None
+
+
+def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
+    """Buttons and menus on cards: applied once; a stale or refused click is explained."""
+    user, channel = _user_id(payload), _channel_id(payload)
+    answer = Answer()
+    actions = payload.get("actions")
+    for raw in actions if isinstance(actions, list) else []:
+        click = _parse_click(raw)
+        if click is None or not user:
+            continue
+        try:
+            _apply_click(runtime, click, user, payload.get("trigger_id"))
+        except PlaybookError as exc:
+            text = f"{escape(exc.message)}\nNothing was changed; the card shows the current state."
+            answer.ephemeral.append(Ephemeral(channel, user, text))
+    return answer
+
+
+def _load(session: Session, incident_id: int, step_id: int) -> tuple[Incident, Step]:
+    query = select(Incident).where(Incident.id == incident_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # concurrent clicks on one incident take turns
+    incident = session.exec(query).first()
+    step = session.get(Step, step_id)
+    if incident is None or step is None or step.incident_id != incident.id:
+        raise NotFound(f"incident {incident_id} has no step {step_id}", field="step_id")
+    return incident, step
+
+
+def _check_current(step: Step, version: int) -> None:
+    """Only the card's current version of an active step may be acted on."""
+    if step.version != version:
+        raise Conflict(
+            f"This card was out of date: *{step.title}* changed since it was shown "
+            f"(it is now {step.status}).",
+            field="version",
+        )
+    if step.status != "active":
+        raise Conflict(
+            f"*{step.title}* cannot be acted on now: it is {step.status}.", field="step_id"
+        )
+
+
+def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: Any) -> None:
+    if click.action in ("skip", "edit_draft"):
+        _open_modal(runtime, click, str(trigger_id or ""))
+        return
+    with session_scope(runtime.engine) as session:
+        incident, step = _load(session, click.incident_id, click.step_id)
+        _check_current(step, click.version)
+        now = runtime.clock.now()
+        if click.action == "escalate":
+            _escalate(runtime, session, incident, step, user, now)
+            return
+        action: Action = "assign" if click.action == "assign" else "complete"
+        changes = apply_action(
+            session,
+            incident,
+            click.step_id,
+            action,
+            by=user,
+            now=now,
+            assignee=user if action == "assign" else None,
+            outcome=click.outcome,
+            expected_version=click.version,
+            **runtime.in_force(),
+        )
+        _announce(session, incident, changes, now, clicked=click.action)
+
+
+def _announce(
+    session: Session,
+    incident: Incident,
+    changes: list[Change],
+    now: datetime,
+    clicked: str | None = None,
+) -> None:
+    """Thread replies for people's decisions (not activations), then the card update."""
+    steps = {s.id: s for s in steps_of(session, incident.id or 0)}
+    for index, change in enumerate(changes):
+        step = steps.get(change.step_id)
+        if step is None or change.action == "refresh":
+            continue
+        # The clicked step's reply names the outcome the person recorded, not a plain "done".
+        action = (
+            clicked if index == 0 and clicked and clicked.startswith("outcome_") else change.action
+        )
+        reply = build_thread_reply(change.actor, action, step_view(step), now, change.note)
+        outbox.enqueue_thread(session, incident, reply, now=now)
+    outbox.enqueue_card(session, incident, now=now)
+    session.flush()
+
+
+def _open_modal(runtime: Runtime, click: ParsedAction, trigger_id: str) -> None:
+    with session_scope(runtime.engine) as session:
+        incident, step = _load(session, click.incident_id, click.step_id)
+        _check_current(step, click.version)
+        view = card_view(session, incident, runtime.clock.now(), **runtime.in_force())
+        current = step_view(step)
+        if click.action == "skip":
+            modal = build_skip_modal(view, current)
+        elif current.draft is None:
+            raise Conflict(f"*{step.title}* has no draft to edit.", field="action")
+        else:
+            modal = build_edit_draft_modal(view, current)
+    # Outside the transaction: the trigger expires in 3 s, and nothing here needs the lock.
+    _open_view(runtime, trigger_id, modal)
+
+
+def _lead_group(playbook: Playbook, step: Step) -> str | None:
+    """The lead of the first expert group named on the step, from the rules in force."""
+    for expert in step.detail.get("experts") or []:
+        known = playbook.model.experts.get(str(expert.get("topic")))
+        if known is not None and known.lead:
+            return known.lead
+    return None
+
+
+def _escalate(
+    runtime: Runtime, session: Session, incident: Incident, step: Step, user: str, now: datetime
+) -> None:
+    lead = _lead_group(runtime.rules.playbook, step)
+    step.escalated_at = now
+    step.version += 1  # the same click arriving again is stale
+    step.updated_at = now
+    incident.version += 1
+    incident.updated_at = now
+    audit(
+        session,
+        incident,
+        actor=user,
+        action="escalate",
+        at=now,
+        step=step,
+        from_state=step.status,
+        to_state=step.status,
+        data={"lead": lead},
+    )
+    view = card_view(session, incident, now, **runtime.in_force())
+    message = build_escalation(view, step_view(step), now, lead)
+    outbox.enqueue_thread(session, incident, message, now=now)
+    outbox.enqueue_card(session, incident, now=now)
+
+
+# --- view_submission ----------------------------------------------------------------------------
+
+
+def _errors(block: str, message: str) -> Answer:
+    return Answer(body={"response_action": "errors", "errors": {block: truncate(message, 150)}})
+
+
+def handle_view_submission(runtime: Runtime, payload: dict[str, Any]) -> Answer:
+    """The skip and edit-draft modals; other views are acknowledged and ignored."""
+    try:
+        submission = parse_modal_submission(payload)
+    except ValueError:
+        return Answer()
+    user = submission["user_id"] or "unknown"
+    if submission["callback_id"] == SKIP_CALLBACK:
+        return _submit_skip(runtime, submission, user)
+    if submission["callback_id"] == DRAFT_CALLBACK:
+        return _submit_draft(runtime, submission, user)
+    return Answer()
+
+
+def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Answer:
+    reason = str(submission["values"].get(REASON_BLOCK) or "").strip()
+    if len(reason) < 3:
+        return _errors(REASON_BLOCK, "Say why this step is skipped.")
+    try:
+        with session_scope(runtime.engine) as session:
+            incident, step = _load(session, submission["incident_id"], submission["step_id"])
+            _check_current(step, submission["version"])
+            now = runtime.clock.now()
+            changes = apply_action(
+                session,
+                incident,
+                submission["step_id"],
+                "skip",
+                by=user,
+                now=now,
+                note=reason,
+                expected_version=submission["version"],
+                **runtime.in_force(),
+            )
+            _announce(session, incident, changes, now)
+    except PlaybookError as exc:
+        return _errors(REASON_BLOCK, exc.message)
+    return Answer()
+
+
+def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> Answer:
+    try:
+        with session_scope(runtime.engine) as session:
+            incident, step = _load(session, submission["incident_id"], submission["step_id"])
+            _check_current(step, submission["version"])
+            now = runtime.clock.now()
+            view = card_view(session, incident, now, **runtime.in_force())
+            response = respond_to_draft_submission(view, step_view(step), submission)
+            if response is not None:
+                return Answer(body=response)
+            values = submission["values"]
+            _store_draft(runtime, session, incident, step, values, user=user, now=now)
+    except PlaybookError as exc:
+        return _errors(DRAFT_BLOCK, exc.message)
+    return Answer()
+
+
+def _store_draft(
+    runtime: Runtime,
+    session: Session,
+    incident: Incident,
+    step: Step,
+    values: dict[str, Any],
+    *,
+    user: str,
+    now: datetime,
+) -> None:
+    """The new draft on the step; a chosen route adds the step that carries the full answer."""
+    text, routing = str(values[DRAFT_BLOCK]), values.get(ROUTING_BLOCK)
+    findings = apology_lint.lint(text, incident.language)
+    detail = {**step.detail, "draft": text, "edited_by": user}
+    detail["lint"] = [{"code": f.code, "message": f.message} for f in findings]
+    target = ROUTE_STEPS.get(str(routing)) if routing else None
+    if target:
+        detail["routed_to"] = target
+        detail["routed_because"] = f"routed by {user} to {ROUTES[str(routing)]}"
+    step.detail = detail
+    step.version += 1
+    step.updated_at = now
+    note = f"routed to {ROUTES[str(routing)]}" if target else None
+    changes = [Change(step.id or 0, step.kind, "edit_draft", step.status, step.status, user, note)]
+    audit(
+        session,
+        incident,
+        actor=user,
+        action="edit_draft",
+        at=now,
+        step=step,
+        from_state=step.status,
+        to_state=step.status,
+        note=note,
+        data={"length": draft_length(text), "routed_to": target},
+    )
+    if target:
+        changes += _ensure_step(runtime.rules.playbook, session, incident, step, target, now)
+    incident.version += 1
+    incident.updated_at = now
+    _announce(session, incident, changes, now)
+
+
+def _spec_for(playbook: Playbook, incident: Incident, kind: str) -> StepSpec:
+    """How the incident's matched rules describe a step of `kind`, else the defaults."""
+    for rule_id in incident.matched_rules:
+        rule = playbook.rules_by_id.get(rule_id)
+        for spec in rule.then.steps if rule else []:
+            if spec.kind == kind:
+                return spec
+    return StepSpec(kind=kind)
+
+
+def _owner(playbook: Playbook, spec: StepSpec, source: Step) -> str | None:
+    """The planner's owner rules: an expert group, the advocates, or the spec's own owner."""
+    owner = spec.owner
+    experts = source.detail.get("experts") or []
+    if owner == "expert":
+        return str(experts[0]["owner"]) if experts else None
+    if owner and owner.startswith("expert:"):
+        known = playbook.model.experts.get(owner.removeprefix("expert:"))
+        return known.owner if known else None
+    if owner == "advocates":
+        return playbook.model.advocates.owner if playbook.model.advocates else None
+    return owner
+
+
+def _ensure_step(
+    playbook: Playbook, session: Session, incident: Incident, source: Step, kind: str, now: datetime
+) -> list[Change]:
+    """Adds a `kind` step as the planner would, unless the workflow has one already."""
+    steps = steps_of(session, incident.id or 0)
+    if any(s.kind == kind for s in steps):
+        return []
+    spec = _spec_for(playbook, incident, kind)
+    requires = spec.requires if spec.requires is not None else DEFAULT_REQUIRES.get(kind, ())
+    ids = {s.kind: s.id or 0 for s in steps}
+    added = Step(
+        incident_id=incident.id or 0,
+        position=max((s.position for s in steps), default=-1) + 1,
+        kind=kind,
+        title=spec.title or DEFAULT_TITLES.get(kind, kind),
+        status="pending",
+        owner=_owner(playbook, spec, source),
+        depends_on=[ids[k] for k in ("triage", *requires) if k in ids],
+        detail={"routed_from": source.kind, "experts": source.detail.get("experts") or []},
+        due_at=now + timedelta(seconds=parse_duration(spec.due_in or DEFAULT_DUE.get(kind, "1h"))),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(added)
+    session.flush()
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="step_added",
+        at=now,
+        step=added,
+        to_state="pending",
+        data={"routed_from": source.kind},
+    )
+    changes = []
+    for other, previous in refresh([*steps, added]):
+        other.version += 1
+        other.updated_at = now
+        changes.append(
+            Change(other.id or 0, other.kind, "refresh", previous, other.status, "playbook")
+        )
+        audit(
+            session,
+            incident,
+            actor="playbook",
+            action="refresh",
+            at=now,
+            step=other,
+            from_state=previous,
+            to_state=other.status,
+        )
+    return changes
+
+
+# --- /playbook ----------------------------------------------------------------------------------
+
+
+def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
+    """`/playbook list|show ID|status`; anything else gets the help."""
+    words = (form.get("text") or "").split()
+    verb = words[0].lower() if words else "help"
+    with session_scope(runtime.engine) as session:
+        if verb == "list" and len(words) == 1:
+            text = _list(session)
+        elif verb == "show" and len(words) == 2 and words[1].lstrip("#").isdigit():
+            text = _show(session, int(words[1].lstrip("#")))
+        elif verb == "status" and len(words) == 1:
+            text = _status(runtime, session)
+        else:
+            text = HELP
+    return {"response_type": "ephemeral", "text": truncate(text, TEXT_CHARS)}
+
+
+def _line(incident: Incident) -> str:
+    title = escape(truncate(incident.title, 120))
+    return (
+        f"#{incident.id} {escape(incident.severity)} {escape(incident.category)}: {title} "
+        f"({incident.event_count} events)"
+    )
+
+
+def _list(session: Session) -> str:
+    query = (
+        select(Incident)
+        .where(Incident.status == "open")
+        .order_by(col(Incident.id).desc())
+        .limit(LIST_LIMIT)
+    )
+    incidents = list(session.exec(query))
+    if not incidents:
+        return "No open incidents."
+    total = session.exec(
+        select(func.count()).select_from(Incident).where(Incident.status == "open")
+    ).one()
+    head = f"*Open incidents* ({len(incidents)} of {total}):"
+    return "\n".join([head, *(_line(i) for i in incidents)])
+
+
+def _show(session: Session, incident_id: int) -> str:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        return f"No incident #{incident_id}."
+    lines = [f"*{_line(incident)}*", f"Status: {escape(incident.status)}"]
+    for step in steps_of(session, incident_id):
+        who = step.assignee or step.owner or "unassigned"
+        lines.append(
+            f"• {escape(truncate(step.title, 120))} `{escape(step.kind)}`: "
+            f"{escape(step.status)} ({escape(who)})"
+        )
+    return "\n".join(lines)
+
+
+def _status(runtime: Runtime, session: Session) -> str:
+    loaded = runtime.rules.current
+    return (
+        f"Rules version `{escape(loaded.playbook.version)}` in force since "
+        f"{loaded.loaded_at:%Y-%m-%d %H:%M} UTC ({len(loaded.playbook.rule_ids)} rules)\n"
+        f"Slack queue: {outbox.pending_count(session)} pending"
+    )

@@ -1,0 +1,108 @@
+"""Escalation settings from rules.yaml: when an overdue step escalates, whom it calls, severity."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from playbook.core.clock import FakeClock
+from playbook.core.models import AuditEntry, Incident
+from playbook.rules.source.model import EscalationSettings, Expert, RulesFile
+from playbook.workflow.scheduler import run_due
+from service.runtime import Runtime
+
+EVENT = {
+    "id": "esc-1",
+    "source": "twitter",
+    "mentions": ["hanbit_telecom"],
+    "text": "@hanbit_telecom 이번 달 요금이 두 배로 나왔어요. 황당합니다",
+}
+
+
+def with_escalation(model: RulesFile, **settings: object) -> RulesFile:
+    escalation = EscalationSettings.model_validate(settings)
+    return model.model_copy(
+        update={"settings": model.settings.model_copy(update={"escalation": escalation})}
+    )
+
+
+def open_incident(client: TestClient) -> int:
+    response = client.post("/v1/events", json=EVENT)
+    assert response.status_code in (200, 201, 202), response.text
+    return int(response.json()["incident_id"])
+
+
+def trail(runtime: Runtime, action: str) -> list[AuditEntry]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(AuditEntry).where(AuditEntry.action == action)).all())
+
+
+def severity(runtime: Runtime, incident_id: int) -> str:
+    with Session(runtime.engine) as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        return incident.severity
+
+
+def test_escalation_waits_as_long_as_the_rules_say(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    open_incident(client)
+    model = with_escalation(runtime.rules.playbook.model, after="2h")
+    clock.advance(minutes=16)  # triage (due in 15 min) falls due: a reminder only
+    assert run_due(runtime.engine, model, clock.now()) == 1
+    clock.advance(minutes=60)  # overdue by 61 min: under the 2 h the rules allow
+    run_due(runtime.engine, model, clock.now())
+    assert trail(runtime, "escalate") == []
+    clock.advance(minutes=60)
+    run_due(runtime.engine, model, clock.now())
+    assert trail(runtime, "escalate")
+
+
+def test_severity_is_raised_once_per_escalated_step_when_the_rules_say_so(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    incident_id = open_incident(client)
+    before = severity(runtime, incident_id)
+    assert before == "medium"
+    model = with_escalation(runtime.rules.playbook.model, after="30m", raise_severity=True)
+    clock.advance(minutes=16)
+    run_due(runtime.engine, model, clock.now())
+    clock.advance(minutes=30)  # triage overdue by 31 min: escalated, severity one level up
+    run_due(runtime.engine, model, clock.now())
+    raised = trail(runtime, "raise_severity")
+    assert [(e.from_state, e.to_state) for e in raised] == [("medium", "high")]
+    assert severity(runtime, incident_id) == "high"
+    run_due(runtime.engine, model, clock.now())  # the same step never raises it twice
+    assert len(trail(runtime, "raise_severity")) == 1
+
+
+def test_severity_stays_when_the_rules_do_not_ask(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    incident_id = open_incident(client)
+    model = with_escalation(runtime.rules.playbook.model, after="30m")
+    clock.advance(minutes=16)
+    run_due(runtime.engine, model, clock.now())
+    clock.advance(minutes=30)
+    run_due(runtime.engine, model, clock.now())
+    assert trail(runtime, "escalate")
+    assert trail(runtime, "raise_severity") == []
+    assert severity(runtime, incident_id) == "medium"
+
+
+def test_the_owners_lead_group_is_called(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    open_incident(client)
+    model = runtime.rules.playbook.model
+    experts = {
+        topic: Expert(owner=e.owner, name=e.name, keywords=e.keywords, lead="subteam:S0LEADX")
+        for topic, e in model.experts.items()
+    }
+    model = model.model_copy(update={"experts": experts})
+    clock.advance(hours=3)  # every step of the first hours is long overdue
+    run_due(runtime.engine, model, clock.now())
+    notes = [e.note or "" for e in trail(runtime, "escalate")]
+    expert_owned = [n for n in notes if "subteam:S0LEADX" in n]
+    assert expert_owned, notes

@@ -1,0 +1,73 @@
+"""Drafts longer than the channel allows are routed (tip 5), measured as X measures posts."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime
+
+import pytest
+
+from playbook.intake.events import EventIn
+from playbook.rules.playbook import Playbook
+from playbook.text.length import TCO_LENGTH, draft_length
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def rules_with_draft(ko: str, en: str) -> str:
+    return textwrap.dedent(
+        f"""\
+        version: 1
+        organisation: {{name: Hanbit Telecom, brand_terms: [한빛, Hanbit]}}
+        settings: {{channel_limit: 280}}
+        rules:
+          - id: complaint
+            when: {{fact: text, contains_any: [요금, bill]}}
+            then:
+              category: complaint
+              severity: medium
+              steps:
+                - kind: apologise
+                  draft: {{ko: "{ko}", en: "{en}"}}
+        """
+    )
+
+
+def decide(text: str, rules: str, lang: str) -> dict[str, dict]:
+    playbook = Playbook.from_text(rules, backend="python")
+    try:
+        event = EventIn(id="e1", source="twitter", text=text, lang=lang)
+        decision = playbook.decide(playbook.facts(event, now=NOW), event)
+    finally:
+        playbook.close()
+    return {s.kind: s.detail for s in decision.steps}
+
+
+def test_x_counts_korean_and_emoji_double_and_links_as_23() -> None:
+    assert draft_length("abc") == 3
+    assert draft_length("사과드립니다") == 12
+    assert draft_length("👍") == 2
+    assert draft_length("see https://example.com/a/very/long/path/that/goes/on") == 4 + TCO_LENGTH
+
+
+def test_a_korean_draft_under_280_letters_but_over_280_as_x_counts_is_routed() -> None:
+    ko = "가" * 150  # 150 letters, 300 as X counts them
+    steps = decide("한빛 요금 이상해요", rules_with_draft(ko, "short"), "ko")
+    assert len(ko) < 280
+    assert steps["apologise"]["routed_to"] == "cs_handoff"
+    assert "300" in steps["apologise"]["routed_because"]
+    assert steps["cs_handoff"]["routed_from"] == "apologise"
+
+
+@pytest.mark.parametrize("letters", [139, 140])
+def test_a_korean_draft_that_fits_stays_put(letters: int) -> None:
+    steps = decide("한빛 요금 이상해요", rules_with_draft("가" * letters, "short"), "ko")
+    assert "routed_to" not in steps["apologise"]
+    assert "cs_handoff" not in steps
+
+
+def test_an_english_draft_of_281_letters_is_routed_and_280_is_not() -> None:
+    long = decide("my Hanbit bill is wrong", rules_with_draft("짧음", "x" * 281), "en")
+    fits = decide("my Hanbit bill is wrong", rules_with_draft("짧음", "x" * 280), "en")
+    assert long["apologise"]["routed_to"] == "cs_handoff"
+    assert "routed_to" not in fits["apologise"]
