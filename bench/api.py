@@ -122,6 +122,7 @@ def load(url: str, requests: int, concurrency: int, offset: int) -> dict[str, fl
 def matching_rate(backend: str, events: int) -> dict[str, float]:
     from playbook.intake.events import EventIn
     from playbook.rules.playbook import Playbook
+from playbook.workflow.planner import plan
 
     playbook = Playbook.from_file(str(ROOT / "rules.yaml"), backend=backend)
     parsed = [EventIn.model_validate(event(i)) for i in range(events)]
@@ -134,7 +135,7 @@ def matching_rate(backend: str, events: int) -> dict[str, float]:
     match_only = events / (time.perf_counter() - start)
     start = time.perf_counter()
     for e in parsed:
-        playbook.decide(playbook.facts(e, now=now), e)
+        plan(playbook.model, playbook.decide(playbook.facts(e, now=now), e), e)
     full = events / (time.perf_counter() - start)
     playbook.close()
     return {"match_per_s": match_only, "facts_and_decide_per_s": full}

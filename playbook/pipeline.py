@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
 from playbook.core.models import Event, Incident, Step
+from playbook.incidents.audit import audit
 from playbook.incidents.grouping import (
     Match,
     adopt_orphans,
@@ -27,7 +28,8 @@ from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.model import SEVERITIES
 from playbook.text import pii
-from playbook.workflow.steps import audit, refresh, steps_of
+from playbook.workflow.planner import PlannedStep, create_steps, plan, storm_steps
+from playbook.workflow.steps import refresh, steps_of
 
 EXCERPT_CHARS = 280
 
@@ -175,7 +177,10 @@ def ingest(
             decision.matched_rules,
         )
     else:
-        result = _open(session, event, decision, playbook, now=now, channel=default_channel)
+        planned = plan(playbook.model, decision, event)
+        result = _open(
+            session, event, decision, planned, playbook, now=now, channel=default_channel
+        )
         incident = session.get(Incident, result.incident_id)
         if incident is not None:
             remember(session, incident, fp, now)
@@ -242,6 +247,7 @@ def _open(
     session: Session,
     event: EventIn,
     decision: Decision,
+    planned: list[PlannedStep],
     playbook: Playbook,
     *,
     now: datetime,
@@ -276,7 +282,8 @@ def _open(
     )
     session.add(incident)
     session.flush()
-    steps = _create_steps(session, incident, decision, now)
+    steps = create_steps(session, incident, planned, now)
+    refresh(steps)
     audit(
         session,
         incident,
@@ -302,40 +309,6 @@ def _open(
         decision.matched_rules,
         steps,
     )
-
-
-def _create_steps(
-    session: Session, incident: Incident, decision: Decision, now: datetime
-) -> list[Step]:
-    steps = []
-    for position, planned in enumerate(decision.steps):
-        detail = dict(planned.detail)
-        if planned.draft is not None:
-            detail["draft"] = planned.draft
-            detail["lint"] = planned.lint
-        if planned.rule:
-            detail["rule"] = planned.rule
-        step = Step(
-            incident_id=incident.id or 0,
-            position=position,
-            kind=planned.kind,
-            title=planned.title,
-            status="pending",
-            owner=planned.owner,
-            applies_if=list(planned.applies_if),
-            detail=detail,
-            due_at=now + timedelta(seconds=planned.due_in) if planned.due_in else None,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(step)
-        steps.append(step)
-    session.flush()
-    ids = {s.kind: s.id or 0 for s in steps}
-    for step, planned in zip(steps, decision.steps, strict=True):
-        step.depends_on = [ids[k] for k in planned.requires if k in ids and ids[k] != step.id]
-    refresh(steps)
-    return steps
 
 
 def _join(
@@ -368,9 +341,12 @@ def _join(
             note=f"event {event.id} matched {', '.join(decision.matched_rules)}",
         )
         incident.severity = decision.severity
-    check_storm(session, incident, playbook, now=now, rate=rate)
-    outbox.enqueue_card(session, incident, now=now)
     steps = steps_of(session, incident.id or 0)
+    if check_storm(session, incident, playbook, now=now, rate=rate):
+        steps += storm_steps(session, incident, playbook.model, steps, now)
+        refresh(steps)
+        steps.sort(key=lambda s: s.position)
+    outbox.enqueue_card(session, incident, now=now)
     return IngestResult(
         event.id,
         False,

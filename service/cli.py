@@ -54,7 +54,7 @@ def _rules_file(value: str | None) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from playbook.rules.tools.check import check_file
+    from playbook.editor.check import check_file
 
     path = _rules_file(args.file)
     problems = check_file(path)
@@ -69,9 +69,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from playbook.core.clock import SystemClock
+    from playbook.editor.explain import explain
     from playbook.intake.events import EventIn
     from playbook.rules.playbook import Playbook
-    from playbook.rules.tools.explain import explain
 
     playbook = _load(args.rules)
     if playbook is None:
@@ -111,7 +111,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _test(args: argparse.Namespace) -> int:
     from playbook.core.clock import SystemClock
-    from playbook.rules.tools.examples import run_examples, uncovered_rules
+    from playbook.editor.examples import run_examples, uncovered_rules
 
     playbook = _load(args.file)
     if playbook is None:
@@ -137,7 +137,7 @@ def _test(args: argparse.Namespace) -> int:
 
 def _corpus(playbook: Any, folder: Path, *, verbose: bool) -> int:
     from playbook.core.clock import SystemClock
-    from playbook.rules.tools.corpus import evaluate, load_corpus, render
+    from playbook.editor.corpus import evaluate, load_corpus, render
 
     report = evaluate(playbook, load_corpus(folder), SystemClock().now())
     print(render(report))

@@ -19,9 +19,9 @@ from playbook.core.errors import RulesInvalid
 from playbook.core.metrics import Metrics
 from playbook.core.models import Incident
 from playbook.core.settings import Settings
+from playbook.editor.trial import trial_in_child
 from playbook.rules.registry import RulesRegistry
-from playbook.rules.source.model import InForce, in_force
-from playbook.rules.tools.trial import trial_in_child
+from playbook.rules.source.model import InForce, RulesFile, in_force
 from playbook.workflow.scheduler import run_due
 from playbook.workflow.view import render_card
 
@@ -40,6 +40,11 @@ class Runtime:
     _stop: threading.Event = field(default_factory=threading.Event)
     _seen_stamp: tuple[float, int] | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def model(self) -> RulesFile:
+        """The rules in force, as written."""
+        return self.rules.playbook.model
 
     def in_force(self) -> InForce:
         """The experts and channel limit of the rules in force (keyword arguments)."""

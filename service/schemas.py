@@ -166,11 +166,15 @@ class IncidentOut(BaseModel):
 
 
 class StepActionIn(BaseModel):
-    action: Literal["complete", "skip", "reopen", "assign"]
+    action: Literal["complete", "skip", "reopen", "assign", "escalate", "edit_draft"]
     by: str = Field(min_length=1, max_length=200)
     note: str | None = Field(default=None, max_length=5000)
     assignee: str | None = Field(default=None, max_length=200)
     outcome: Literal["at_fault", "not_at_fault", "needs_investigation"] | None = None
+    draft: str | None = Field(default=None, max_length=20_000, description="edit_draft: the text")
+    route: Literal["blog_post", "customer_service"] | None = Field(
+        default=None, description="edit_draft: where an over-long answer goes (tip 5)"
+    )
     version: int | None = None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -17,15 +16,11 @@ from playbook.actions.slack.card import (
     DRAFT_BLOCK,
     DRAFT_CALLBACK,
     REASON_BLOCK,
-    ROUTES,
     ROUTING_BLOCK,
     SKIP_CALLBACK,
     ParsedAction,
     build_edit_draft_modal,
-    build_escalation,
     build_skip_modal,
-    build_thread_reply,
-    draft_length,
     escape,
     parse_action,
     parse_modal_submission,
@@ -33,18 +28,15 @@ from playbook.actions.slack.card import (
     truncate,
 )
 from playbook.core.db import session_scope
-from playbook.core.errors import Conflict, NotFound, PlaybookError
+from playbook.core.errors import Conflict, PlaybookError
 from playbook.core.models import Incident, Step
-from playbook.rules.playbook import DEFAULT_DUE, DEFAULT_REQUIRES, DEFAULT_TITLES, Playbook
-from playbook.rules.source.model import StepSpec, parse_duration
-from playbook.text import apology_lint
-from playbook.workflow.steps import Action, Change, apply_action, audit, refresh, steps_of
+from playbook.workflow.actions import announce, edit_draft, escalate
+from playbook.workflow.steps import Action, apply_action, load_step, steps_of
 from playbook.workflow.view import card_view, step_view
 from service.runtime import Runtime
 
 log = logging.getLogger("playbook.slack")
 
-ROUTE_STEPS = {"blog_post": "blog_post", "customer_service": "cs_handoff"}
 LIST_LIMIT = 20
 TEXT_CHARS = 3000
 HELP = (
@@ -167,17 +159,6 @@ def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
     return answer
 
 
-def _load(session: Session, incident_id: int, step_id: int) -> tuple[Incident, Step]:
-    query = select(Incident).where(Incident.id == incident_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()  # concurrent clicks on one incident take turns
-    incident = session.exec(query).first()
-    step = session.get(Step, step_id)
-    if incident is None or step is None or step.incident_id != incident.id:
-        raise NotFound(f"incident {incident_id} has no step {step_id}", field="step_id")
-    return incident, step
-
-
 def _check_current(step: Step, version: int) -> None:
     """Only the card's current version of an active step may be acted on."""
     if step.version != version:
@@ -197,11 +178,11 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
         _open_modal(runtime, click, str(trigger_id or ""))
         return
     with session_scope(runtime.engine) as session:
-        incident, step = _load(session, click.incident_id, click.step_id)
+        incident, step = load_step(session, click.incident_id, click.step_id)
         _check_current(step, click.version)
         now = runtime.clock.now()
         if click.action == "escalate":
-            _escalate(runtime, session, incident, step, user, now)
+            escalate(session, incident, step, model=runtime.model, actor=user, now=now)
             return
         action: Action = "assign" if click.action == "assign" else "complete"
         changes = apply_action(
@@ -216,35 +197,12 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
             expected_version=click.version,
             **runtime.in_force(),
         )
-        _announce(session, incident, changes, now, clicked=click.action)
-
-
-def _announce(
-    session: Session,
-    incident: Incident,
-    changes: list[Change],
-    now: datetime,
-    clicked: str | None = None,
-) -> None:
-    """Thread replies for people's decisions (not activations), then the card update."""
-    steps = {s.id: s for s in steps_of(session, incident.id or 0)}
-    for index, change in enumerate(changes):
-        step = steps.get(change.step_id)
-        if step is None or change.action == "refresh":
-            continue
-        # The clicked step's reply names the outcome the person recorded, not a plain "done".
-        action = (
-            clicked if index == 0 and clicked and clicked.startswith("outcome_") else change.action
-        )
-        reply = build_thread_reply(change.actor, action, step_view(step), now, change.note)
-        outbox.enqueue_thread(session, incident, reply, now=now)
-    outbox.enqueue_card(session, incident, now=now)
-    session.flush()
+        announce(session, incident, changes, now, clicked=click.action)
 
 
 def _open_modal(runtime: Runtime, click: ParsedAction, trigger_id: str) -> None:
     with session_scope(runtime.engine) as session:
-        incident, step = _load(session, click.incident_id, click.step_id)
+        incident, step = load_step(session, click.incident_id, click.step_id)
         _check_current(step, click.version)
         view = card_view(session, incident, runtime.clock.now(), **runtime.in_force())
         current = step_view(step)
@@ -256,41 +214,6 @@ def _open_modal(runtime: Runtime, click: ParsedAction, trigger_id: str) -> None:
             modal = build_edit_draft_modal(view, current)
     # Outside the transaction: the trigger expires in 3 s, and nothing here needs the lock.
     _open_view(runtime, trigger_id, modal)
-
-
-def _lead_group(playbook: Playbook, step: Step) -> str | None:
-    """The lead of the first expert group named on the step, from the rules in force."""
-    for expert in step.detail.get("experts") or []:
-        known = playbook.model.experts.get(str(expert.get("topic")))
-        if known is not None and known.lead:
-            return known.lead
-    return None
-
-
-def _escalate(
-    runtime: Runtime, session: Session, incident: Incident, step: Step, user: str, now: datetime
-) -> None:
-    lead = _lead_group(runtime.rules.playbook, step)
-    step.escalated_at = now
-    step.version += 1  # the same click arriving again is stale
-    step.updated_at = now
-    incident.version += 1
-    incident.updated_at = now
-    audit(
-        session,
-        incident,
-        actor=user,
-        action="escalate",
-        at=now,
-        step=step,
-        from_state=step.status,
-        to_state=step.status,
-        data={"lead": lead},
-    )
-    view = card_view(session, incident, now, **runtime.in_force())
-    message = build_escalation(view, step_view(step), now, lead)
-    outbox.enqueue_thread(session, incident, message, now=now)
-    outbox.enqueue_card(session, incident, now=now)
 
 
 # --- view_submission ----------------------------------------------------------------------------
@@ -320,7 +243,7 @@ def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Ans
         return _errors(REASON_BLOCK, "Say why this step is skipped.")
     try:
         with session_scope(runtime.engine) as session:
-            incident, step = _load(session, submission["incident_id"], submission["step_id"])
+            incident, step = load_step(session, submission["incident_id"], submission["step_id"])
             _check_current(step, submission["version"])
             now = runtime.clock.now()
             changes = apply_action(
@@ -334,7 +257,7 @@ def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Ans
                 expected_version=submission["version"],
                 **runtime.in_force(),
             )
-            _announce(session, incident, changes, now)
+            announce(session, incident, changes, now)
     except PlaybookError as exc:
         return _errors(REASON_BLOCK, exc.message)
     return Answer()
@@ -343,7 +266,7 @@ def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Ans
 def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> Answer:
     try:
         with session_scope(runtime.engine) as session:
-            incident, step = _load(session, submission["incident_id"], submission["step_id"])
+            incident, step = load_step(session, submission["incident_id"], submission["step_id"])
             _check_current(step, submission["version"])
             now = runtime.clock.now()
             view = card_view(session, incident, now, **runtime.in_force())
@@ -351,132 +274,21 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
             if response is not None:
                 return Answer(body=response)
             values = submission["values"]
-            _store_draft(runtime, session, incident, step, values, user=user, now=now)
+            routing = values.get(ROUTING_BLOCK)
+            changes = edit_draft(
+                session,
+                incident,
+                step,
+                text=str(values[DRAFT_BLOCK]),
+                route=str(routing) if routing else None,
+                model=runtime.model,
+                by=user,
+                now=now,
+            )
+            announce(session, incident, changes, now)
     except PlaybookError as exc:
         return _errors(DRAFT_BLOCK, exc.message)
     return Answer()
-
-
-def _store_draft(
-    runtime: Runtime,
-    session: Session,
-    incident: Incident,
-    step: Step,
-    values: dict[str, Any],
-    *,
-    user: str,
-    now: datetime,
-) -> None:
-    """The new draft on the step; a chosen route adds the step that carries the full answer."""
-    text, routing = str(values[DRAFT_BLOCK]), values.get(ROUTING_BLOCK)
-    findings = apology_lint.lint(text, incident.language)
-    detail = {**step.detail, "draft": text, "edited_by": user}
-    detail["lint"] = [{"code": f.code, "message": f.message} for f in findings]
-    target = ROUTE_STEPS.get(str(routing)) if routing else None
-    if target:
-        detail["routed_to"] = target
-        detail["routed_because"] = f"routed by {user} to {ROUTES[str(routing)]}"
-    step.detail = detail
-    step.version += 1
-    step.updated_at = now
-    note = f"routed to {ROUTES[str(routing)]}" if target else None
-    changes = [Change(step.id or 0, step.kind, "edit_draft", step.status, step.status, user, note)]
-    audit(
-        session,
-        incident,
-        actor=user,
-        action="edit_draft",
-        at=now,
-        step=step,
-        from_state=step.status,
-        to_state=step.status,
-        note=note,
-        data={"length": draft_length(text), "routed_to": target},
-    )
-    if target:
-        changes += _ensure_step(runtime.rules.playbook, session, incident, step, target, now)
-    incident.version += 1
-    incident.updated_at = now
-    _announce(session, incident, changes, now)
-
-
-def _spec_for(playbook: Playbook, incident: Incident, kind: str) -> StepSpec:
-    """How the incident's matched rules describe a step of `kind`, else the defaults."""
-    for rule_id in incident.matched_rules:
-        rule = playbook.rules_by_id.get(rule_id)
-        for spec in rule.then.steps if rule else []:
-            if spec.kind == kind:
-                return spec
-    return StepSpec(kind=kind)
-
-
-def _owner(playbook: Playbook, spec: StepSpec, source: Step) -> str | None:
-    """The planner's owner rules: an expert group, the advocates, or the spec's own owner."""
-    owner = spec.owner
-    experts = source.detail.get("experts") or []
-    if owner == "expert":
-        return str(experts[0]["owner"]) if experts else None
-    if owner and owner.startswith("expert:"):
-        known = playbook.model.experts.get(owner.removeprefix("expert:"))
-        return known.owner if known else None
-    if owner == "advocates":
-        return playbook.model.advocates.owner if playbook.model.advocates else None
-    return owner
-
-
-def _ensure_step(
-    playbook: Playbook, session: Session, incident: Incident, source: Step, kind: str, now: datetime
-) -> list[Change]:
-    """Adds a `kind` step as the planner would, unless the workflow has one already."""
-    steps = steps_of(session, incident.id or 0)
-    if any(s.kind == kind for s in steps):
-        return []
-    spec = _spec_for(playbook, incident, kind)
-    requires = spec.requires if spec.requires is not None else DEFAULT_REQUIRES.get(kind, ())
-    ids = {s.kind: s.id or 0 for s in steps}
-    added = Step(
-        incident_id=incident.id or 0,
-        position=max((s.position for s in steps), default=-1) + 1,
-        kind=kind,
-        title=spec.title or DEFAULT_TITLES.get(kind, kind),
-        status="pending",
-        owner=_owner(playbook, spec, source),
-        depends_on=[ids[k] for k in ("triage", *requires) if k in ids],
-        detail={"routed_from": source.kind, "experts": source.detail.get("experts") or []},
-        due_at=now + timedelta(seconds=parse_duration(spec.due_in or DEFAULT_DUE.get(kind, "1h"))),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(added)
-    session.flush()
-    audit(
-        session,
-        incident,
-        actor="playbook",
-        action="step_added",
-        at=now,
-        step=added,
-        to_state="pending",
-        data={"routed_from": source.kind},
-    )
-    changes = []
-    for other, previous in refresh([*steps, added]):
-        other.version += 1
-        other.updated_at = now
-        changes.append(
-            Change(other.id or 0, other.kind, "refresh", previous, other.status, "playbook")
-        )
-        audit(
-            session,
-            incident,
-            actor="playbook",
-            action="refresh",
-            at=now,
-            step=other,
-            from_state=previous,
-            to_state=other.status,
-        )
-    return changes
 
 
 # --- /playbook ----------------------------------------------------------------------------------

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # every step closed
+    CLOSED = "closed"
+    MERGED = "merged"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"  # waits for its prerequisites
+    ACTIVE = "active"  # may be acted on now
+    DONE = "done"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+    @property
+    def closed(self) -> bool:
+        return self in (StepStatus.DONE, StepStatus.SKIPPED)
 
 
 def _when(*, index: bool = False, nullable: bool = False) -> Any:
@@ -28,7 +48,7 @@ class Incident(SQLModel, table=True):
     title: str = Field(max_length=300)
     category: str = Field(max_length=20, index=True)
     severity: str = Field(max_length=10)
-    status: str = Field(default="open", max_length=20, index=True)
+    status: str = Field(default=IncidentStatus.OPEN, max_length=20, index=True)
     event_count: int = 1
     author_count: int = 1
     reach: int = Field(default=0, sa_type=BigInteger)
@@ -98,7 +118,7 @@ class Step(SQLModel, table=True):
     position: int
     kind: str = Field(max_length=40)
     title: str = Field(max_length=300)
-    status: str = Field(default="pending", max_length=20)
+    status: str = Field(default=StepStatus.PENDING, max_length=20)
     owner: str | None = Field(default=None, max_length=200)
     assignee: str | None = Field(default=None, max_length=200)
     depends_on: list[int] = _json([])
@@ -175,9 +195,20 @@ class OutboxItem(SQLModel, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     channel: str | None = Field(default=None, max_length=200)
     payload: dict[str, Any] = _json({})
-    status: str = Field(default="pending", max_length=20)
+    status: str = Field(default=StepStatus.PENDING, max_length=20)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     next_attempt_at: datetime = _when()
     created_at: datetime = _when()
     done_at: datetime | None = _when(nullable=True)
+
+
+class TopicCount(SQLModel, table=True):
+    """Events received in one 10-second bucket that carry one topic."""
+
+    __tablename__ = "topic_count"
+    __table_args__ = (Index("ix_topic_count_bucket", "bucket"),)
+
+    topic: str = Field(max_length=80, primary_key=True)
+    bucket: int = Field(primary_key=True, sa_type=BigInteger)  # Unix second the bucket starts
+    events: int = 0

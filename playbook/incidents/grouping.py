@@ -11,12 +11,12 @@ from sqlmodel import Session, col, select
 
 from playbook.core.db import lock_keys
 from playbook.core.models import Event, Incident, IncidentBand
+from playbook.incidents.audit import audit
 from playbook.intake.events import EventIn
 from playbook.intake.facts import IncidentStats
 from playbook.rules.source.model import GroupingSettings, parse_duration
 from playbook.text.normalize import for_similarity
 from playbook.text.similarity import band_keys, signature, similarity
-from playbook.workflow.steps import audit
 
 
 @dataclass(frozen=True)

@@ -10,28 +10,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, bindparam, case, func
+from sqlalchemy import bindparam, case, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel, col, delete, select
+from sqlmodel import Session, col, delete, select
 
 from playbook.core.clock import as_utc
+from playbook.core.models import TopicCount
 from playbook.intake.facts import TopicRate
 
 BUCKET_SECONDS = 10
 VELOCITY_WINDOW = 600  # velocity_10m: events per minute over the last 10 minutes
 COUNT_WINDOW = 3600  # event_count_1h
 KEPT_SECONDS = COUNT_WINDOW  # older buckets are never read again
-
-
-class TopicCount(SQLModel, table=True):
-    """Events received in one 10-second bucket that carry one topic."""
-
-    __tablename__ = "topic_count"
-    __table_args__ = (Index("ix_topic_count_bucket", "bucket"),)
-
-    topic: str = Field(max_length=80, primary_key=True)
-    bucket: int = Field(primary_key=True, sa_type=BigInteger)  # Unix second the bucket starts
-    events: int = 0
 
 
 def bucket_of(moment: datetime) -> int:

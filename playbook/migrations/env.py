@@ -6,7 +6,6 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import playbook.core.models  # noqa: F401  (registers the tables)
-import playbook.intake.topics  # noqa: F401
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached when alembic is run by hand

@@ -21,10 +21,10 @@ from sqlmodel import Session, col, select
 
 from playbook.core.clock import as_utc
 from playbook.core.models import Event, Incident, Step
-from playbook.rules.playbook import route_long_draft
 from playbook.text import apology_lint, pii
 from playbook.text.normalize import strip_links, strip_rt_prefix
 from playbook.text.similarity import signature, similarity
+from playbook.workflow.planner import route_long_draft
 
 KIND = "publish_action_plan"
 CHANNEL_LIMIT = 280  # characters of a public post, when the rules in force are not at hand

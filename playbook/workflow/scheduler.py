@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
-from playbook.actions.slack.card import build_escalation, build_reminder
+from playbook.actions.card_view import CardView
+from playbook.actions.slack.card import build_reminder
 from playbook.core.clock import as_utc
 from playbook.core.db import session_scope
 from playbook.core.models import Incident, Step
-from playbook.rules.source.model import SEVERITIES, RulesFile, in_force, parse_duration
-from playbook.workflow.card_view import CardView
-from playbook.workflow.steps import audit
+from playbook.rules.source.model import RulesFile, in_force, parse_duration
+from playbook.workflow.actions import escalate
 from playbook.workflow.view import card_view, step_view
 
 
@@ -44,7 +44,13 @@ def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
         overdue = now - as_utc(step.due_at)
         escalate_after = timedelta(seconds=parse_duration(rules.settings.escalation.after))
         if overdue >= escalate_after and _claim(session, step_id, "escalated_at", now):
-            _escalate(session, rules, step, now)
+            session.refresh(step)
+            incident = session.get(Incident, step.incident_id)
+            if incident is not None:
+                since = f"overdue since {as_utc(step.due_at):%Y-%m-%d %H:%M} UTC"
+                escalate(
+                    session, incident, step, model=rules, actor="playbook", now=now, note=since
+                )
             return 1
         if step.reminded_at is None and _claim(session, step_id, "reminded_at", now):
             incident = session.get(Incident, step.incident_id)
@@ -66,55 +72,3 @@ def _claim(session: Session, step_id: int, column: str, now: datetime) -> bool:
         update(Step).where(col(Step.id) == step_id, col(target).is_(None)).values({column: now})
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _escalate(session: Session, rules: RulesFile, step: Step, now: datetime) -> None:
-    session.refresh(step)
-    incident = session.get(Incident, step.incident_id)
-    if incident is None:
-        return
-    lead = _lead_group(rules, step)
-    message = build_escalation(_view(session, incident, rules, now), step_view(step), now, lead)
-    outbox.enqueue_thread(session, incident, message, now=now)
-    audit(
-        session,
-        incident,
-        actor="playbook",
-        action="escalate",
-        at=now,
-        step=step,
-        from_state=step.status,
-        to_state=step.status,
-        note=f"overdue since {as_utc(step.due_at or now):%Y-%m-%d %H:%M} UTC; lead: {lead}",
-    )
-    if rules.settings.escalation.raise_severity:
-        _raise_severity(session, incident, step, now)
-    step.version += 1
-    incident.version += 1
-    outbox.enqueue_card(session, incident, now=now)
-
-
-def _raise_severity(session: Session, incident: Incident, step: Step, now: datetime) -> None:
-    """One level up per overdue step, never past critical; audited like any change."""
-    level = SEVERITIES.index(incident.severity) if incident.severity in SEVERITIES else 0
-    if level + 1 >= len(SEVERITIES):
-        return
-    before, incident.severity = incident.severity, SEVERITIES[level + 1]
-    audit(
-        session,
-        incident,
-        actor="playbook",
-        action="raise_severity",
-        at=now,
-        step=step,
-        from_state=before,
-        to_state=incident.severity,
-        note=f"{step.kind} is overdue and the rules raise severity on escalation",
-    )
-
-
-def _lead_group(rules: RulesFile, step: Step) -> str | None:
-    for expert in rules.experts.values():
-        if expert.owner == step.owner and expert.lead:
-            return expert.lead
-    return rules.settings.storm.notify

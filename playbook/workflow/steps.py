@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from playbook.core.errors import Conflict, InvalidInput, NotFound
 from playbook.core.models import AuditEntry, Incident, Step
+from playbook.incidents.audit import audit
 from playbook.rules.source.model import OUTCOMES
 from playbook.workflow import action_plan
 
@@ -31,33 +32,17 @@ class Change:
     note: str | None = None
 
 
-def audit(
-    session: Session,
-    incident: Incident,
-    *,
-    actor: str,
-    action: str,
-    at: datetime,
-    step: Step | None = None,
-    from_state: str | None = None,
-    to_state: str | None = None,
-    note: str | None = None,
-    data: dict | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            incident_id=incident.id or 0,
-            step_id=step.id if step else None,
-            actor=actor,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            note=note,
-            data=data or {},
-            rules_version=incident.rules_version,
-            at=at,
-        )
-    )
+def load_step(session: Session, incident_id: int, step_id: int) -> tuple[Incident, Step]:
+    """An incident and one of its steps, the incident locked for this transaction on
+    PostgreSQL: concurrent actions on one incident take turns."""
+    query = select(Incident).where(col(Incident.id) == incident_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    incident = session.exec(query).first()
+    step = session.get(Step, step_id)
+    if incident is None or step is None or step.incident_id != incident.id:
+        raise NotFound(f"incident {incident_id} has no step {step_id}", field="step_id")
+    return incident, step
 
 
 def steps_of(session: Session, incident_id: int) -> list[Step]:

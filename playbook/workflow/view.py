@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from playbook.actions.card_view import CardView, StepView
 from playbook.actions.slack.card import PlanStepView, PointView, build_card
 from playbook.core.clock import as_utc
 from playbook.core.models import Incident, Step
 from playbook.incidents.grouping import incident_stats
-from playbook.workflow.card_view import CardView, StepView
 from playbook.workflow.steps import action_plan, steps_of
 
 CHANNEL_LIMIT_DEFAULT = 280

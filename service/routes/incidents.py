@@ -7,15 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
 
-from playbook.actions import outbox
-from playbook.actions.slack.card import build_thread_reply
-from playbook.core.errors import NotFound
+from playbook.core.errors import Conflict, InvalidInput, NotFound
 from playbook.core.models import Event, Incident
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
-from playbook.workflow.steps import action_plan, apply_action, steps_of
-from playbook.workflow.view import step_view
+from playbook.workflow import action_plan
+from playbook.workflow.actions import announce, edit_draft, escalate
+from playbook.workflow.steps import Change, apply_action, load_step, steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.runtime import Runtime
 from service.schemas import EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
@@ -83,32 +82,47 @@ def show_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep) ->
 def act_on_step(
     incident_id: int, step_id: int, body: StepActionIn, session: SessionDep, runtime: RuntimeDep
 ) -> StepActionOut:
-    incident = get_incident(session, incident_id)
     now = runtime.clock.now()
-    changes = apply_action(
-        session,
-        incident,
-        step_id,
-        body.action,
-        by=body.by,
-        now=now,
-        note=body.note,
-        assignee=body.assignee,
-        outcome=body.outcome,
-        expected_version=body.version,
-        **runtime.in_force(),
-    )
-    steps = {s.id: s for s in steps_of(session, incident_id)}
-    for change in changes:
-        step = steps.get(change.step_id)
-        # The thread logs decisions (people's actions, skips by outcome), not activations.
-        if step is not None and change.action != "refresh":
-            reply = build_thread_reply(
-                change.actor, change.action, step_view(step), now, change.note
-            )
-            outbox.enqueue_thread(session, incident, reply, now=now)
-    outbox.enqueue_card(session, incident, now=now)
-    session.flush()
+    incident, step = load_step(session, incident_id, step_id)
+    if body.version is not None and step.version != body.version:
+        raise Conflict(
+            f"step {step_id} ({step.kind}) changed since it was shown: it is now {step.status}",
+            field="version",
+        )
+    changes: list[Change] = []
+    if body.action == "escalate":
+        escalate(
+            session, incident, step, model=runtime.model, actor=body.by, now=now, note=body.note
+        )
+    elif body.action == "edit_draft":
+        if body.draft is None:
+            raise InvalidInput("`draft` is required to edit a draft", field="draft")
+        changes = edit_draft(
+            session,
+            incident,
+            step,
+            text=body.draft,
+            route=body.route,
+            model=runtime.model,
+            by=body.by,
+            now=now,
+        )
+        announce(session, incident, changes, now)
+    else:
+        changes = apply_action(
+            session,
+            incident,
+            step_id,
+            body.action,
+            by=body.by,
+            now=now,
+            note=body.note,
+            assignee=body.assignee,
+            outcome=body.outcome,
+            expected_version=body.version,
+            **runtime.in_force(),
+        )
+        announce(session, incident, changes, now)
     return StepActionOut(
         incident=incident_out(session, incident, with_events=False, runtime=runtime),
         changes=[c.__dict__ for c in changes],

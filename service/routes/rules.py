@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from playbook.editor.explain import explain
 from playbook.intake.events import EventIn
 from playbook.intake.topics import topic_rates
-from playbook.rules.tools.explain import explain
 from service.deps import RuntimeDep, SessionDep, require_api_key
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_api_key)])

@@ -19,7 +19,7 @@ from playbook.actions.slack.card import build_card, parse_action
 from playbook.core.clock import FakeClock
 from playbook.core.db import make_engine, session_scope
 from playbook.core.models import Incident, OutboxItem, SlackMessage
-from playbook.workflow.card_view import CardView, StepView
+from playbook.actions.card_view import CardView, StepView
 from service.app import create_app
 from service.runtime import Runtime
 from tests.support.fake_slack import FakeSlack

@@ -8,7 +8,7 @@ import pytest
 
 from playbook.core.settings import REPO_ROOT
 from playbook.rules.playbook import Playbook
-from playbook.rules.tools.corpus import evaluate, load_corpus, render
+from playbook.editor.corpus import evaluate, load_corpus, render
 
 CORPUS = REPO_ROOT / "tests" / "corpus"
 

@@ -6,8 +6,8 @@ import textwrap
 from datetime import UTC, datetime
 
 from playbook.rules.playbook import Playbook
-from playbook.rules.tools.check import check_text
-from playbook.rules.tools.examples import run_examples
+from playbook.editor.check import check_text
+from playbook.editor.examples import run_examples
 
 RULES = """\
 organisation: {name: Example}

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from playbook.rules.tools.check import check_text
+from playbook.editor.check import check_text
 
 HEAD = """\
 organisation: {name: Example}

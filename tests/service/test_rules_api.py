@@ -177,7 +177,7 @@ def test_trial_reports_an_engine_crash_without_dying(monkeypatch) -> None:
     import pytest
 
     from playbook.core.errors import RulesInvalid
-    from playbook.rules.tools import trial
+    from playbook.editor import trial
 
     class Crashed:
         returncode = -11

@@ -10,6 +10,7 @@ import pytest
 from playbook.intake.events import EventIn
 from playbook.rules.playbook import Playbook
 from playbook.text.length import TCO_LENGTH, draft_length
+from playbook.workflow.planner import plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -38,9 +39,10 @@ def decide(text: str, rules: str, lang: str) -> dict[str, dict]:
     try:
         event = EventIn(id="e1", source="twitter", text=text, lang=lang)
         decision = playbook.decide(playbook.facts(event, now=NOW), event)
+        steps = plan(playbook.model, decision, event)
     finally:
         playbook.close()
-    return {s.kind: s.detail for s in decision.steps}
+    return {s.kind: s.detail for s in steps}
 
 
 def test_x_counts_korean_and_emoji_double_and_links_as_23() -> None:

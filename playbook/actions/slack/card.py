@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from playbook.actions.card_view import CardView, StepView
 from playbook.text.length import TCO_LENGTH, draft_length
-from playbook.workflow.card_view import CardView, StepView
 
 Block = dict[str, Any]
 

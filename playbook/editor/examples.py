@@ -11,6 +11,7 @@ from playbook.intake.events import EventIn
 from playbook.intake.facts import AuthorHistory, IncidentStats, TopicRate, topic_facts
 from playbook.rules.playbook import Playbook
 from playbook.rules.source.model import Example
+from playbook.workflow.planner import plan
 
 
 @dataclass
@@ -45,7 +46,7 @@ def run_example(playbook: Playbook, example: Example, index: int, now: datetime)
     decision = playbook.decide(facts, event)
     result.matched_rules = decision.matched_rules
     expect = example.expect
-    kinds = [s.kind for s in decision.steps]
+    kinds = [s.kind for s in plan(playbook.model, decision, event)]
     if expect.category is not None and decision.category != expect.category:
         result.failures.append(f"category is {decision.category}, expected {expect.category}")
     if expect.severity is not None:

@@ -12,6 +12,7 @@ from typing import Any
 from playbook.intake.events import EventIn
 from playbook.rules.playbook import Playbook
 from playbook.rules.source.model import PUBLIC_ANSWERS, SEVERITIES
+from playbook.workflow.planner import plan
 
 CATEGORIES = ("complaint", "rumour", "question", "abuse", "praise", "other")
 
@@ -56,7 +57,7 @@ def evaluate(playbook: Playbook, items: list[dict[str, Any]], now: datetime) -> 
         event = EventIn.model_validate(item["event"])
         expect = item["expect"]
         decision = playbook.decide(playbook.facts(event, now=now), event)
-        kinds = {s.kind for s in decision.steps}
+        kinds = {s.kind for s in plan(playbook.model, decision, event)}
         want = expect["category"]
         report.total += 1
         report.confusion[(want, decision.category)] += 1

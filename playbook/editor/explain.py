@@ -12,6 +12,7 @@ from playbook.rules.compile import conditions as c
 from playbook.rules.playbook import Playbook
 from playbook.rules.source.model import AllOf, AnyOf, Condition, Leaf, NotOf, Ref
 from playbook.text import pii
+from playbook.workflow.planner import plan
 
 SHOWN_CHARS = 120
 TopicRates = Callable[[Sequence[str]], Mapping[str, TopicRate]]
@@ -141,6 +142,6 @@ def explain(
                 "detail": s.detail,
                 "rule": s.rule,
             }
-            for s in decision.steps
+            for s in plan(playbook.model, decision, event)
         ],
     }

@@ -1,6 +1,6 @@
 """Try a rules file in a child process first: a crash in the engine's C code stays there.
 
-Run as `python -m playbook.rules.tools.trial FILE` with the text on stdin; prints JSON problems.
+Run as `python -m playbook.editor.trial FILE` with the text on stdin; prints JSON problems.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def trial_in_child(text: str, file: str, backend: str = "auto") -> None:
     """Validate, compile and run the examples in a child; raises RulesInvalid on any failure."""
     try:
         done = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-m", "playbook.rules.tools.trial", file, backend],
+            [sys.executable, "-m", "playbook.editor.trial", file, backend],
             input=text.encode("utf-8"),
             capture_output=True,
             timeout=TRIAL_SECONDS,
@@ -55,8 +55,8 @@ def trial_in_child(text: str, file: str, backend: str = "auto") -> None:
 
 
 def _trial(file: str, backend: str) -> int:
+    from playbook.editor.examples import run_examples
     from playbook.rules.playbook import Playbook
-    from playbook.rules.tools.examples import run_examples
 
     text = sys.stdin.buffer.read().decode("utf-8")
     try:

@@ -1,0 +1,214 @@
+"""What people do to a step beyond its state: escalate it, edit its draft; and telling Slack.
+
+The HTTP API, Slack and the board call these same functions, so a step escalated by hand and
+one escalated by the clock page the same group, and a draft edited anywhere is routed alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from playbook.actions import outbox
+from playbook.actions.slack.card import build_escalation, build_thread_reply
+from playbook.core.errors import Conflict, InvalidInput
+from playbook.core.models import Incident, Step
+from playbook.incidents.audit import audit
+from playbook.rules.source.model import SEVERITIES, RulesFile, in_force
+from playbook.text import apology_lint
+from playbook.text.length import draft_length
+from playbook.workflow.planner import add_steps, lead_group, plan_step, spec_for
+from playbook.workflow.steps import Change, refresh, steps_of
+from playbook.workflow.view import card_view, step_view
+
+# Where an over-long draft may be routed (tip 5): route name -> the step that carries it.
+ROUTE_STEPS = {"blog_post": "blog_post", "customer_service": "cs_handoff"}
+ROUTE_NAMES = {"blog_post": "the blog", "customer_service": "customer service"}
+
+
+def announce(
+    session: Session,
+    incident: Incident,
+    changes: list[Change],
+    now: datetime,
+    clicked: str | None = None,
+) -> None:
+    """Thread replies for people's decisions (not activations), then the card update."""
+    steps = {s.id: s for s in steps_of(session, incident.id or 0)}
+    for index, change in enumerate(changes):
+        step = steps.get(change.step_id)
+        if step is None or change.action == "refresh":
+            continue
+        # The clicked step's reply names the outcome the person recorded, not a plain "done".
+        action = (
+            clicked if index == 0 and clicked and clicked.startswith("outcome_") else change.action
+        )
+        reply = build_thread_reply(change.actor, action, step_view(step), now, change.note)
+        outbox.enqueue_thread(session, incident, reply, now=now)
+    outbox.enqueue_card(session, incident, now=now)
+    session.flush()
+
+
+def escalate(
+    session: Session,
+    incident: Incident,
+    step: Step,
+    *,
+    model: RulesFile,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+) -> str | None:
+    """Call the step's lead group (one rule: `planner.lead_group`); returns who was called."""
+    lead = lead_group(model, step)
+    step.escalated_at = step.escalated_at or now
+    audit(
+        session,
+        incident,
+        actor=actor,
+        action="escalate",
+        at=now,
+        step=step,
+        from_state=step.status,
+        to_state=step.status,
+        note=f"{note}; lead: {lead}" if note else f"lead: {lead}",
+        data={"lead": lead},
+    )
+    if model.settings.escalation.raise_severity:
+        raise_severity(session, incident, step, now)
+    step.version += 1  # the same click arriving again is stale
+    step.updated_at = now
+    incident.version += 1
+    incident.updated_at = now
+    view = card_view(session, incident, now, **in_force(model))
+    message = build_escalation(view, step_view(step), now, lead)
+    outbox.enqueue_thread(session, incident, message, now=now)
+    outbox.enqueue_card(session, incident, now=now)
+    return lead
+
+
+def raise_severity(session: Session, incident: Incident, step: Step, now: datetime) -> None:
+    """One level up per escalated step, never past critical; audited like any change."""
+    level = SEVERITIES.index(incident.severity) if incident.severity in SEVERITIES else 0
+    if level + 1 >= len(SEVERITIES):
+        return
+    before, incident.severity = incident.severity, SEVERITIES[level + 1]
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="raise_severity",
+        at=now,
+        step=step,
+        from_state=before,
+        to_state=incident.severity,
+        note=f"{step.kind} was escalated and the rules raise severity on escalation",
+    )
+
+
+def edit_draft(
+    session: Session,
+    incident: Incident,
+    step: Step,
+    *,
+    text: str,
+    route: str | None,
+    model: RulesFile,
+    by: str,
+    now: datetime,
+) -> list[Change]:
+    """The new draft on the step, linted; a chosen route adds the step that carries it."""
+    if "draft" not in step.detail:
+        raise Conflict(f"step {step.id} ({step.kind}) has no draft to edit", field="action")
+    if not text.strip():
+        raise InvalidInput("the draft is empty", field="draft")
+    if route is not None and route not in ROUTE_STEPS:
+        raise InvalidInput(
+            f"`{route}` is not a route; use one of " + ", ".join(ROUTE_STEPS), field="route"
+        )
+    findings = apology_lint.lint(text, incident.language)
+    detail = {**step.detail, "draft": text, "edited_by": by}
+    detail["lint"] = [{"code": f.code, "message": f.message} for f in findings]
+    target = ROUTE_STEPS.get(route) if route else None
+    note = f"routed to {ROUTE_NAMES[route]}" if route and target else None
+    if route and target:
+        detail["routed_to"] = target
+        detail["routed_because"] = f"routed by {by} to {ROUTE_NAMES[route]}"
+    step.detail = detail
+    step.version += 1
+    step.updated_at = now
+    changes = [Change(step.id or 0, step.kind, "edit_draft", step.status, step.status, by, note)]
+    audit(
+        session,
+        incident,
+        actor=by,
+        action="edit_draft",
+        at=now,
+        step=step,
+        from_state=step.status,
+        to_state=step.status,
+        note=note,
+        data={"length": draft_length(text), "routed_to": target},
+    )
+    if target:
+        changes += ensure_step(session, incident, step, target, model=model, now=now)
+    incident.version += 1
+    incident.updated_at = now
+    return changes
+
+
+def ensure_step(
+    session: Session,
+    incident: Incident,
+    source: Step,
+    kind: str,
+    *,
+    model: RulesFile,
+    now: datetime,
+) -> list[Change]:
+    """Adds a `kind` step as the planner would, unless the workflow has one already."""
+    steps = steps_of(session, incident.id or 0)
+    if any(s.kind == kind for s in steps):
+        return []
+    spec, _ = spec_for(model, incident.matched_rules, kind)
+    topics = [str(e.get("topic")) for e in source.detail.get("experts") or []]
+    planned = plan_step(model, spec, None, None, incident.language, topics)
+    planned.detail = {"routed_from": source.kind, "experts": source.detail.get("experts") or []}
+    added = add_steps(session, incident, steps, [planned], now)
+    for step in added:
+        audit(
+            session,
+            incident,
+            actor="playbook",
+            action="step_added",
+            at=now,
+            step=step,
+            to_state="pending",
+            data={"routed_from": source.kind},
+        )
+    return refreshed(session, incident, [*steps, *added], now)
+
+
+def refreshed(
+    session: Session, incident: Incident, steps: list[Step], now: datetime
+) -> list[Change]:
+    """Activate and park steps after the workflow changed; each change audited."""
+    changes = []
+    for other, previous in refresh(steps):
+        other.version += 1
+        other.updated_at = now
+        changes.append(
+            Change(other.id or 0, other.kind, "refresh", previous, other.status, "playbook")
+        )
+        audit(
+            session,
+            incident,
+            actor="playbook",
+            action="refresh",
+            at=now,
+            step=other,
+            from_state=previous,
+            to_state=other.status,
+        )
+    return changes
