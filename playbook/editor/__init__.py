@@ -1,1 +1,1 @@
-"""Editor tooling: check, test, explain and measure a rules file, as the CLI and the API offer it."""
+"""Editor tooling: check, test, explain and measure a rules file (the CLI and the API)."""

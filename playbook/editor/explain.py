@@ -9,10 +9,10 @@ from typing import Any
 from playbook.intake.events import EventIn
 from playbook.intake.facts import AuthorHistory, IncidentStats, TopicRate, summary, topic_facts
 from playbook.rules.compile import conditions as c
-from playbook.rules.playbook import Playbook
+from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.model import AllOf, AnyOf, Condition, Leaf, NotOf, Ref
 from playbook.text import pii
-from playbook.workflow.planner import plan
+from playbook.workflow.planner import PlannedStep, plan
 
 SHOWN_CHARS = 120
 TopicRates = Callable[[Sequence[str]], Mapping[str, TopicRate]]
@@ -97,6 +97,27 @@ def explain(
     facts.update(topic_facts(rates))
     engine_facts = playbook.engine_facts(facts)
     decision = playbook.decide(facts, event)
+    return {
+        "rules_version": playbook.version,
+        "category": decision.category,
+        "severity": decision.severity,
+        "matched_rules": decision.matched_rules,
+        "suppressed_rules": decision.suppressed_rules,
+        "incident": not decision.ignored,
+        "facts": {k: _shown(v) for k, v in summary(facts).items()},
+        "topics": [
+            {"topic": r.topic, "velocity_10m": r.velocity_10m, "event_count_1h": r.event_count_1h}
+            for r in rates.values()
+        ],
+        "rules": _rules_shown(playbook, decision, facts, engine_facts),
+        "steps": [_step_shown(s) for s in plan(playbook.model, decision, event)],
+    }
+
+
+def _rules_shown(
+    playbook: Playbook, decision: Decision, facts: dict[str, Any], engine_facts: c.Facts
+) -> list[dict[str, Any]]:
+    """Every rule with its status and its condition tree, leaf by leaf."""
     rules = []
     for rule in playbook.model.rules:
         tree = explain_condition(playbook, rule.when, facts, engine_facts)
@@ -116,32 +137,19 @@ def explain(
                 "when": tree,
             }
         )
+    return rules
+
+
+def _step_shown(step: PlannedStep) -> dict[str, Any]:
     return {
-        "rules_version": playbook.version,
-        "category": decision.category,
-        "severity": decision.severity,
-        "matched_rules": decision.matched_rules,
-        "suppressed_rules": decision.suppressed_rules,
-        "incident": not decision.ignored,
-        "facts": {k: _shown(v) for k, v in summary(facts).items()},
-        "topics": [
-            {"topic": r.topic, "velocity_10m": r.velocity_10m, "event_count_1h": r.event_count_1h}
-            for r in rates.values()
-        ],
-        "rules": rules,
-        "steps": [
-            {
-                "kind": s.kind,
-                "title": s.title,
-                "owner": s.owner,
-                "due_in_seconds": s.due_in,
-                "requires": list(s.requires),
-                "applies_if": list(s.applies_if),
-                "draft": s.draft,
-                "lint": s.lint,
-                "detail": s.detail,
-                "rule": s.rule,
-            }
-            for s in plan(playbook.model, decision, event)
-        ],
+        "kind": step.kind,
+        "title": step.title,
+        "owner": step.owner,
+        "due_in_seconds": step.due_in,
+        "requires": list(step.requires),
+        "applies_if": list(step.applies_if),
+        "draft": step.draft,
+        "lint": step.lint,
+        "detail": step.detail,
+        "rule": step.rule,
     }

@@ -186,6 +186,7 @@ def event_facts(
         _put(facts, "author.followers", followers)
         facts["author.verified"] = author.verified
     facts["mentions"] = sorted(mentions)
+    _context_facts(facts, history, incident)
     if metrics:
         for name in ("reposts", "replies", "likes", "quotes"):
             facts[f"metrics.{name}"] = getattr(metrics, name)
@@ -210,6 +211,13 @@ def event_facts(
     facts["topics"] = topics
     facts["text_length"] = len(event.text)
     facts["time"] = event.created_at or now
+    return facts
+
+
+def _context_facts(
+    facts: dict[str, Any], history: AuthorHistory | None, incident: IncidentStats | None
+) -> None:
+    """What the database knows: the author's complaints, the incident the post joins."""
     if history is not None:
         facts["author.complaints"] = history.complaints
         facts["author.open_complaints"] = history.open_complaints
@@ -218,7 +226,6 @@ def event_facts(
         facts["incident.velocity_10m"] = incident.velocity_10m
         facts["incident.authors"] = incident.authors
         facts["incident.reach"] = incident.reach
-    return facts
 
 
 def _put(facts: dict[str, Any], name: str, value: Any) -> None:

@@ -12,6 +12,7 @@ from unittest.mock import ANY
 
 import pytest
 
+from playbook.actions.card_view import CardView, StepView
 from playbook.actions.slack.card import (
     MAX_BLOCKS,
     POINTS_SHOWN,
@@ -31,7 +32,6 @@ from playbook.actions.slack.card import (
     truncate,
     validate_draft_submission,
 )
-from playbook.actions.card_view import CardView, StepView
 from tests.support.slack_validate import SlackPayloadError, validate_message, validate_modal
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

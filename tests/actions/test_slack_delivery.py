@@ -13,13 +13,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from playbook.actions.card_view import CardView, StepView
 from playbook.actions.outbox import Deliverer, enqueue_card, enqueue_notice, enqueue_thread
 from playbook.actions.sinks import ConsoleSink
 from playbook.actions.slack.card import build_card, parse_action
 from playbook.core.clock import FakeClock
 from playbook.core.db import make_engine, session_scope
 from playbook.core.models import Incident, OutboxItem, SlackMessage
-from playbook.actions.card_view import CardView, StepView
 from service.app import create_app
 from service.runtime import Runtime
 from tests.support.fake_slack import FakeSlack

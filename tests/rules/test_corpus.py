@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from playbook.core.settings import REPO_ROOT
-from playbook.rules.playbook import Playbook
 from playbook.editor.corpus import evaluate, load_corpus, render
+from playbook.rules.playbook import Playbook
 
 CORPUS = REPO_ROOT / "tests" / "corpus"
 

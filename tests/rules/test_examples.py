@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from datetime import UTC, datetime
 
-from playbook.rules.playbook import Playbook
 from playbook.editor.check import check_text
 from playbook.editor.examples import run_examples
+from playbook.rules.playbook import Playbook
 
 RULES = """\
 organisation: {name: Example}
