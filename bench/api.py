@@ -122,7 +122,7 @@ def load(url: str, requests: int, concurrency: int, offset: int) -> dict[str, fl
 def matching_rate(backend: str, events: int) -> dict[str, float]:
     from playbook.intake.events import EventIn
     from playbook.rules.playbook import Playbook
-from playbook.workflow.planner import plan
+    from playbook.workflow.planner import plan
 
     playbook = Playbook.from_file(str(ROOT / "rules.yaml"), backend=backend)
     parsed = [EventIn.model_validate(event(i)) for i in range(events)]
