@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from playbook.actions.outbox import Deliverer
-from playbook.actions.sinks import CardSink, ConsoleSink, SlackSink
+from playbook.actions.console import ConsoleSink
+from playbook.actions.delivery import Deliverer
+from playbook.actions.sinks import CardSink
+from playbook.actions.slack.sink import SlackSink
 from playbook.core.clock import Clock, SystemClock
 from playbook.core.db import make_engine, migrate
 from playbook.core.errors import RulesInvalid
@@ -45,6 +48,11 @@ class Runtime:
     def model(self) -> RulesFile:
         """The rules in force, as written."""
         return self.rules.playbook.model
+
+    @property
+    def slack(self) -> WebClient | None:
+        """The runtime's one Slack client (the Slack sink's); None when cards go to the console."""
+        return self.sink.client if isinstance(self.sink, SlackSink) else None
 
     def in_force(self) -> InForce:
         """The experts and channel limit of the rules in force (keyword arguments)."""
@@ -121,13 +129,15 @@ class Runtime:
         self.engine.dispose()
 
 
-def default_sink(settings: Settings) -> Any:
+def default_sink(settings: Settings) -> CardSink:
     if settings.slack_bot_token:
         return SlackSink(settings.slack_bot_token, settings.slack_api_url)
     log.warning("PLAYBOOK_SLACK_BOT_TOKEN is not set: cards go to the console")
     return ConsoleSink()
 
 
-def _render(rules: RulesRegistry, session: Session, incident: Incident, now: datetime) -> Any:
+def _render(
+    rules: RulesRegistry, session: Session, incident: Incident, now: datetime
+) -> dict[str, Any]:
     """The card as the rules in force show it: their experts and their channel limit."""
     return render_card(session, incident, now, **in_force(rules.playbook.model))

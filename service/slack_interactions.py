@@ -12,21 +12,18 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
-from playbook.actions.slack.card import (
+from playbook.actions.slack.blocks import escape, truncate
+from playbook.actions.slack.modals import (
     DRAFT_BLOCK,
     DRAFT_CALLBACK,
     REASON_BLOCK,
     ROUTING_BLOCK,
     SKIP_CALLBACK,
-    ParsedAction,
     build_edit_draft_modal,
     build_skip_modal,
-    escape,
-    parse_action,
-    parse_modal_submission,
     respond_to_draft_submission,
-    truncate,
 )
+from playbook.actions.slack.payloads import ParsedAction, parse_action, parse_modal_submission
 from playbook.core.db import session_scope
 from playbook.core.errors import Conflict, PlaybookError
 from playbook.core.models import Incident, Step
@@ -69,8 +66,7 @@ class Answer:
 
 def slack_client(runtime: Runtime) -> WebClient | None:
     """The runtime's one Slack client; None when cards go to the console."""
-    client = getattr(runtime.sink, "client", None)
-    return client if isinstance(client, WebClient) else None
+    return runtime.slack
 
 
 def send_ephemeral(runtime: Runtime, message: Ephemeral) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from playbook.actions.sinks import ConsoleSink, SlackSink
+from playbook.actions.console import ConsoleSink
+from playbook.actions.slack.sink import SlackSink
 from playbook.core.clock import FakeClock
 from playbook.core.db import make_engine, migrate
 from playbook.core.settings import REPO_ROOT, Settings

@@ -1,1 +1,1 @@
-"""Side effects and step kinds: one module each, behind small interfaces."""
+"""Side effects behind small interfaces: the outbox queue, delivery, Slack and console sinks."""

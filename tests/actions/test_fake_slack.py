@@ -18,7 +18,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler, builtin_handlers
 
 from playbook.actions.card_view import CardView, StepView
-from playbook.actions.slack.card import build_card, build_skip_modal
+from playbook.actions.slack.card import build_card
+from playbook.actions.slack.modals import build_skip_modal
 from tests.support.fake_slack import TOKEN, FakeSlack
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from playbook.actions.sinks import ConsoleSink
+from playbook.actions.console import ConsoleSink
 from playbook.core.clock import FakeClock
 from playbook.core.models import AuditEntry
 from playbook.core.settings import REPO_ROOT, Settings

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from playbook.actions.slack.card import DRAFT_CALLBACK, SKIP_CALLBACK
+from playbook.actions.slack.modals import DRAFT_CALLBACK, SKIP_CALLBACK
 from playbook.core.clock import FakeClock
 from playbook.core.models import AuditEntry
 from service.app import create_app

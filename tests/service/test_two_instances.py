@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from playbook.actions.sinks import ConsoleSink
+from playbook.actions.console import ConsoleSink
 from playbook.core.clock import FakeClock
 from playbook.core.db import make_engine, session_scope
 from playbook.core.models import Incident

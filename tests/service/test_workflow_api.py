@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from playbook.actions.sinks import ConsoleSink
+from playbook.actions.console import ConsoleSink
 from playbook.core.clock import FakeClock
 from playbook.core.models import AuditEntry
 from service.runtime import Runtime

@@ -48,6 +48,7 @@ class _Failure:
     status: int
     error: str
     retry_after: int | None = None
+    channel: str | None = None  # only calls to this channel (its id), else any call
 
 
 @dataclass
@@ -172,13 +173,16 @@ class FakeSlack:
         status: int | None = None,
         retry_after: int = 1,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
         """The next call to `method` fails: 429 with Retry-After by default, another HTTP status,
-        or with `error` alone an HTTP 200 `{"ok": false, "error": error}` as Slack does."""
+        or with `error` alone an HTTP 200 `{"ok": false, "error": error}` as Slack does.
+        With `channel` (a name or an id), only the next call to that channel fails."""
         if status is None:
             status = 200 if error else 429
         default = {429: "ratelimited", 200: "fatal_error"}.get(status, "internal_error")
-        failure = _Failure(status, error or default, retry_after if status == 429 else None)
+        only = self.channel_id(channel) if channel else None
+        failure = _Failure(status, error or default, retry_after if status == 429 else None, only)
         with self._lock:
             self._failures[method].append(failure)
 
@@ -210,7 +214,7 @@ class FakeSlack:
         auth = _auth_error(headers.get("authorization"), body.get("token"), self.token)
         if problem or auth:
             return _Answer(200, {"ok": False, "error": problem or auth})
-        failure = self._pop(self._failures, method)
+        failure = self._pop_failure(method, str(body.get("channel") or ""))
         if failure is not None:
             extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return _Answer(failure.status, {"ok": False, "error": failure.error}, extra)
@@ -226,6 +230,17 @@ class FakeSlack:
         with self._lock:
             queue = queues.get(method)
             return queue.popleft() if queue else None
+
+    def _pop_failure(self, method: str, channel: str) -> _Failure | None:
+        """The first failure scripted for this call: for its channel, or for any channel."""
+        called = self.channel_id(channel) if channel else None
+        with self._lock:
+            queue = self._failures.get(method) or deque()
+            for failure in queue:
+                if failure.channel is None or failure.channel == called:
+                    queue.remove(failure)
+                    return failure
+        return None
 
     def _refused(self, method: str, body: dict[str, Any]) -> bool:
         """Validates what Slack would; records problems; True when strict mode refuses."""

@@ -13,7 +13,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from playbook.actions.slack.card import MAX_BLOCKS, build_edit_draft_modal
+from playbook.actions.slack.blocks import MAX_BLOCKS
+from playbook.actions.slack.modals import build_edit_draft_modal
 from playbook.core.clock import FakeClock
 from playbook.core.models import Event, Incident, Step
 from playbook.workflow.steps import action_plan, steps_of

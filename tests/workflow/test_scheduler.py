@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from playbook.actions.sinks import ConsoleSink
+from playbook.actions.console import ConsoleSink
 from playbook.core.clock import FakeClock
 from playbook.core.models import AuditEntry
 from playbook.workflow.scheduler import run_due

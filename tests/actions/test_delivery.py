@@ -14,15 +14,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from playbook.actions.card_view import CardView, StepView
-from playbook.actions.outbox import Deliverer, enqueue_card, enqueue_notice, enqueue_thread
-from playbook.actions.sinks import ConsoleSink
-from playbook.actions.slack.card import build_card, parse_action
+from playbook.actions.console import ConsoleSink
+from playbook.actions.delivery import Deliverer
+from playbook.actions.outbox import enqueue_card, enqueue_notice, enqueue_thread
+from playbook.actions.slack.card import build_card
+from playbook.actions.slack.payloads import parse_action
+from playbook.actions.slack.sink import SlackSink
 from playbook.core.clock import FakeClock
 from playbook.core.db import make_engine, session_scope
 from playbook.core.models import Incident, OutboxItem, SlackMessage
 from service.app import create_app
 from service.runtime import Runtime
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import TOKEN, FakeSlack
 from tests.support.slack_validate import validate_message
 
 EVENT = {
@@ -180,11 +183,15 @@ def test_a_post_that_timed_out_after_reaching_slack_is_adopted(
 
 
 def test_rate_limit_is_retried_after_the_time_slack_asks(
-    slack_client: TestClient, slack_runtime: Runtime, slack: FakeSlack
+    slack_client: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
 ) -> None:
-    slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    slack.fail_next("chat.postMessage", status=429, retry_after=3)
     slack_client.post("/v1/events", json=EVENT)
-    assert slack_runtime.deliverer.drain() == 1  # slack-sdk's handler waited and retried
+    start = clock.now()
+    assert slack_runtime.deliverer.drain() == 0  # not waited out inside the call
+    assert slack_runtime.deliverer.next_due() == start + timedelta(seconds=3)
+    assert slack_runtime.deliverer.drain(wait=clock.set) == 1
+    assert clock.now() == start + timedelta(seconds=3)
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
@@ -422,3 +429,49 @@ def test_two_instances_never_post_to_a_channel_twice_in_a_second(
     assert errors == []
     assert sorted(m["text"] for m in sink.messages) == sorted(f"n{i}" for i in range(24))
     assert gaps_ok(sink.posts)
+
+
+# --- a rate limit holds back one channel, not all (issue 13.11) --------------------------------
+
+
+def posts_to(slack: FakeSlack, channel: str) -> list[str]:
+    wanted = slack.channel_id(channel)
+    calls = slack.calls_to("chat.postMessage")
+    return [c.body["text"] for c in calls if slack.channel_id(c.body["channel"]) == wanted]
+
+
+def test_a_rate_limited_channel_holds_back_only_itself(
+    db_engine: Engine, clock: FakeClock, slack: FakeSlack
+) -> None:
+    deliverer = Deliverer(db_engine, SlackSink(TOKEN, slack.url), clock, plain_card)
+    incident = new_incident(db_engine, clock, "#crisis-response")
+    with session_scope(db_engine) as session:
+        enqueue_card(session, incident, now=clock.now())
+    assert deliverer.drain(wait=clock.set) == 1
+    clock.advance(seconds=5)
+    start = clock.now()
+    slack.fail_next("chat.postMessage", status=429, retry_after=8, channel="#crisis-room")
+    notify(db_engine, clock, incident, "#crisis-room", "storm notice")
+    notify(db_engine, clock, incident, "#crisis-room", "second notice")
+    notify(db_engine, clock, incident, "#crisis-response", "elsewhere")
+    with session_scope(db_engine) as session:
+        row = session.get(Incident, incident.id)
+        assert row is not None
+        row.version += 1
+        enqueue_card(session, row, now=clock.now())
+
+    assert deliverer.deliver_due() == 2  # the other channel's post and card update: on time
+    assert posts_to(slack, "#crisis-response") == [f"card {incident.id} v1", "elsewhere"]
+    assert [u.body["text"] for u in slack.calls_to("chat.update")] == [f"card {incident.id} v2"]
+    assert posts_to(slack, "#crisis-room") == []
+    for second in range(1, 8):  # the room waits the 8 s Slack asked for, and no more
+        clock.set(start + timedelta(seconds=second))
+        assert deliverer.deliver_due() == 0
+    clock.set(start + timedelta(seconds=8))
+    assert deliverer.deliver_due() == 1
+    assert deliverer.drain(wait=clock.set) == 1
+    assert clock.now() == start + timedelta(seconds=9)  # then paced as usual
+    assert posts_to(slack, "#crisis-room") == ["storm notice", "second notice"]
+    with Session(db_engine) as session:
+        items = session.exec(select(OutboxItem)).all()
+    assert {i.status for i in items} == {"sent"}
