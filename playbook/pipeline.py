@@ -212,11 +212,9 @@ def _store_event(
     now: datetime,
     keep: bool,
 ) -> None:
-    has_pii = bool(decision.facts.get("has_personal_data"))
-    redact = has_pii and not keep
-    raw: dict[str, Any] = event.model_dump(mode="json", exclude_none=True)
-    if redact:
-        raw["text"] = pii.redact(event.text)
+    sent: dict[str, Any] = event.model_dump(mode="json", exclude_none=True)
+    raw = sent if keep else _redacted(sent)
+    facts = summary(decision.facts)  # carries the url, mentions and hints as well
     author = event.author
     session.add(
         Event(
@@ -224,23 +222,34 @@ def _store_event(
             external_id=event.id,
             incident_id=incident_id,
             text=raw["text"],
-            redacted=redact,
+            redacted=raw != sent,
             author_key=key,
             author_handle=author.handle if author else None,
             followers=author.followers if author else None,
-            url=event.url,
+            url=raw.get("url"),
             parent_id=event.parent_id,
             language=decision.facts.get("language"),
             category=decision.category,
             severity=decision.severity,
             matched_rules=decision.matched_rules,
-            facts=summary(decision.facts),
+            facts=facts if keep else pii.redact_all(facts),
             raw=raw,
             rules_version=playbook.version,
             posted_at=event.created_at,
             received_at=now,
         )
     )
+
+
+# What identifies a post and its thread; every other string is redacted (text, url, author
+# name, mentions, hints): personal data may hide in any of them.
+_IDENTITY = frozenset(
+    ("id", "source", "lang", "created_at", "in_reply_to", "repost_of", "quote_of")
+)
+
+
+def _redacted(sent: dict[str, Any]) -> dict[str, Any]:
+    return {key: v if key in _IDENTITY else pii.redact_all(v) for key, v in sent.items()}
 
 
 def _open(
@@ -273,7 +282,7 @@ def _open(
         summary={
             "author": author.handle if author else None,
             "followers": author.followers if author else None,
-            "url": event.url,
+            "url": pii.link_without_personal_data(event.url),
             "excerpt": text,
             "personal_data": decision.facts.get("personal_data", []),
         },

@@ -12,6 +12,7 @@ from playbook.core.clock import as_utc
 from playbook.core.models import Event, Incident, Step
 from playbook.intake.facts import TopicRate
 from playbook.pipeline import IngestResult
+from playbook.text.pii import link_without_personal_data
 
 
 class StepOut(BaseModel):
@@ -102,7 +103,7 @@ class EventOut(BaseModel):
             text=text,
             author=event.author_handle,
             followers=event.followers,
-            url=event.url,
+            url=link_without_personal_data(event.url),  # whatever the storage setting
             category=event.category,
             received_at=as_utc(event.received_at),
         )

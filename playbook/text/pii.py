@@ -7,6 +7,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,9 @@ class PiiMatch:
     end: int
 
 
-# Where kinds overlap the longer match wins; on a tie, the kind listed first.
-KINDS = ("rrn", "card", "email", "phone", "bank_account", "order_number")
+# Where kinds overlap the longer match wins; on a tie, the kind listed first: an order number
+# (its word right before it) is likelier than an account number of the same shape.
+KINDS = ("rrn", "card", "email", "phone", "order_number", "bank_account", "address")
 _RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 # A number must stand on its own: not glued to letters or digits, not the tail of a longer
@@ -40,11 +42,63 @@ _AREA = r"(?:1[016-9]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70)"
 _PHONE = re.compile(
     _START + r"(?:\+82[ .-]?(?:\(0\))?|\(?0)" + _AREA + r"\)?[ .-]?\d{3,4}[ .-]?\d{4}" + _END
 )
+# Inside a link only dashed numbers, or a number after a phone key, are phones: bare digit
+# runs there are ids and tracking codes far more often ("?ref=01012345678" stays).
+_LINK_PHONE = re.compile(
+    r"(?<![\dA-Za-z])(?:\+82-?|0)" + _AREA + r"-\d{3,4}-\d{4}(?![\dA-Za-z])"
+    r"|(?i:tel:|(?:tel|phone|mobile|hp|cell)[a-z_]*=)"
+    r"((?:\+?82-?|0)" + _AREA + r"-?\d{3,4}-?\d{4})(?![\dA-Za-z])"
+)
+# The dashed shapes Korean banks print (3-2-6, 3-3-6, 3-6-5, 4-2-7, 6-2-6) need no bank word.
+_ACCOUNT_SHAPE = re.compile(
+    _START + r"(?:\d{3}-\d{2,3}-\d{6}|\d{3}-\d{6}-\d{5}|\d{4}-\d{2}-\d{7}|\d{6}-\d{2}-\d{6})" + _END
+)
 _ACCOUNT_DIGITS = re.compile(_START + r"(?:\d{2,6}(?:-\d{2,8}){1,3}|\d{10,14})" + _END)
-_ACCOUNT_CONTEXT = re.compile(
-    r"계좌|통장|입금|이체|송금|은행|국민|신한|우리|하나|농협|기업|카카오뱅크|케이뱅크|토스|"
-    r"새마을|우체국|수협|account|acct|bank",
+_ACCOUNT_CONTEXT = re.compile(  # a bank word, or a verb that sends money to a number
+    r"계좌|통장|입금|이체|송금|보내|부쳐|은행|국민|신한|우리|하나|농협|기업|카카오뱅크|케이뱅크|"
+    r"토스|새마을|우체국|수협|account|acct|bank|send|sent|transfer|wire",
     re.IGNORECASE,
+)
+# Korean addresses: [시/도] 시/군/구 [동] road 로/길 number; [구] 동/리/가 number [번지];
+# [complex] N동 N호. English: number, capitalised street name, street type, [apt/unit].
+_SIDO = (
+    r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주"
+    r"|충청[남북]|전라[남북]|경상[남북])(?:특별시|광역시|특별자치시|특별자치도|시|도)?"
+)
+_GU = r"(?P<gu>[가-힣]{1,5}[시군구])"
+_LOT = r"\d{1,5}(?:-\d{1,5})?"
+_UNIT = r"(?:,?\s?(?:\d{1,4}\s?동\s?)?\d{1,5}\s?호(?!선))?"  # "17, 402호": the flat too
+# A number followed by a counter is a time, a price or a count, not a building number.
+_NOT_COUNTED = (
+    r"(?![\d,.]\d|-\d|\s?(?:시|분|초|일|월|년|원|만|천|억|명|회|번(?!지)|개|차|배|달|주|살|세"
+    r"|%|km|GB))"
+)
+_KO_ROAD = re.compile(
+    r"(?<![가-힣])(?P<sido>" + _SIDO + r"\s*)?" + _GU + r"(?:\s+[가-힣]{1,5}[구동읍면])?"
+    r"\s+(?P<road>[가-힣A-Za-z0-9]{1,12}[로길])\s?" + _LOT + r"(?:번?길\s?" + _LOT + r")?"
+    r"(?:\s?번지)?" + _UNIT + _NOT_COUNTED
+)
+_KO_LOT = re.compile(
+    r"(?<![가-힣])(?:(?P<sido>" + _SIDO + r"\s*)?" + _GU + r"\s+(?:[가-힣]{1,5}[읍면]\s+)?)?"
+    r"[가-힣0-9]{1,6}(?:[동리]|\d가)\s?" + _LOT + r"(?P<bunji>\s?번지)?" + _UNIT + _NOT_COUNTED
+)
+_KO_FLAT = re.compile(
+    r"(?:(?<![가-힣A-Za-z0-9])[가-힣A-Za-z0-9]{0,12}"
+    r"(?:아파트|빌라|맨션|오피스텔|빌딩|타워|하이츠|주공|래미안|자이|푸르지오|힐스테이트|아이파크"
+    r"|e편한세상|더샵|롯데캐슬|APT)\s?)?"
+    r"(?<![\dA-Za-z])(?:\d{1,4}|[A-Za-z가-하])\s?동\s?\d{1,5}\s?호(?!선)"
+)
+_EN_ADDRESS = re.compile(
+    r"(?<![\w.,$#/-])\d{1,6}[A-Za-z]?\s+(?:(?:[A-Z][A-Za-z'-]*|\d{1,3}(?:st|nd|rd|th))\s+){1,3}"
+    r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|terrace|parkway|pkwy"
+    r"|highway|hwy)(?![A-Za-z])\.?"
+    r"(?:,?\s?(?i:apt|apartment|unit|suite|ste|#)\.?\s?#?\s?[A-Za-z0-9-]{1,6}(?![A-Za-z0-9]))?"
+)
+# Words ending in 시/구/군 that are not districts ("다시", "친구"); a bare "X시" means "when X"
+# far more often than a city, so a city counts only after its province.
+_NOT_DISTRICTS = frozenset(
+    ("친구", "가구", "도구", "입구", "출구", "연구", "요구", "추구", "욕구", "창구", "지구")
+    + ("전구", "야구", "농구", "배구", "탁구", "항구", "아군", "적군", "장군", "국군", "공군")
 )
 _ACCOUNT_LOOKBEHIND = 20  # characters before the digits searched for a context word
 _ACCOUNT_LOOKAHEAD = 12  # and after them: "110-123-456789 (신한)"
@@ -62,6 +116,7 @@ def find(text: str) -> list[PiiMatch]:
     """Every piece of personal data in the whole text, in order, without overlaps."""
     links = [m.span() for m in _URL.finditer(text)]
     candidates = [m for m in _candidates(text) if m.kind == "email" or not _inside(m, links)]
+    candidates += _link_phones(text, links)
     return _without_overlaps(candidates)
 
 
@@ -81,6 +136,22 @@ def redact(text: str) -> str:
     return "".join(out)
 
 
+def redact_all(value: Any) -> Any:
+    """`value` (JSON: dicts, lists, strings, numbers) with every string in it redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_all(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_all(item) for item in value]
+    return value
+
+
+def link_without_personal_data(url: str | None) -> str | None:
+    """The link, or None when it carries personal data: a redacted link leads nowhere."""
+    return None if url is None or find(url) else url
+
+
 def _candidates(text: str) -> Iterator[PiiMatch]:
     for m in _RRN.finditer(text):
         if _plausible_birth_date(m):
@@ -92,12 +163,46 @@ def _candidates(text: str) -> Iterator[PiiMatch]:
         yield PiiMatch("email", m.start(), m.end())
     for m in _PHONE.finditer(text):
         yield PiiMatch("phone", m.start(), m.end())
-    for m in _ACCOUNT_DIGITS.finditer(text):
-        if 10 <= sum(ch.isdigit() for ch in m.group()) <= 16 and _near_account_word(text, m):
-            yield PiiMatch("bank_account", m.start(), m.end())
+    yield from _accounts(text)
     for m in _ORDER.finditer(text):
         if any(ch.isdigit() for ch in m.group(1)):
             yield PiiMatch("order_number", m.start(1), m.end(1))
+    yield from _addresses(text)
+
+
+def _accounts(text: str) -> Iterator[PiiMatch]:
+    for m in _ACCOUNT_SHAPE.finditer(text):
+        yield PiiMatch("bank_account", m.start(), m.end())
+    for m in _ACCOUNT_DIGITS.finditer(text):
+        if 10 <= sum(ch.isdigit() for ch in m.group()) <= 16 and _near_account_word(text, m):
+            yield PiiMatch("bank_account", m.start(), m.end())
+
+
+def _addresses(text: str) -> Iterator[PiiMatch]:
+    for m in _KO_ROAD.finditer(text):
+        if _district(m) and not m.group("road").endswith("으로"):
+            yield PiiMatch("address", m.start(), m.end())
+    for m in _KO_LOT.finditer(text):
+        if (m.group("gu") and _district(m)) or m.group("bunji"):
+            yield PiiMatch("address", m.start(), m.end())
+    for pattern in (_KO_FLAT, _EN_ADDRESS):
+        for m in pattern.finditer(text):
+            yield PiiMatch("address", m.start(), m.end())
+
+
+def _district(m: re.Match[str]) -> bool:
+    """The 시/군/구 word is a district: after a province, or a 군/구 that is not a common word."""
+    gu = m.group("gu")
+    return bool(m.group("sido")) or (gu[-1] != "시" and gu not in _NOT_DISTRICTS)
+
+
+def _link_phones(text: str, links: list[tuple[int, int]]) -> list[PiiMatch]:
+    found = []
+    for start, end in links:
+        for m in _LINK_PHONE.finditer(text, start, end):
+            span = m.span(1) if m.group(1) else m.span()
+            found.append(PiiMatch("phone", *span))
+    return found
 
 
 def _plausible_birth_date(m: re.Match[str]) -> bool:
