@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest postgres bench lock clean
+.PHONY: run test lint typecheck pytest postgres browser bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is needed (durable-rules does not build on 3.13)"; exit 1; }
@@ -26,6 +26,11 @@ postgres:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; fi
 
+# Debian's Chromium for the board's browser tests (Playwright drives it; nothing downloaded).
+browser:
+	@command -v chromium >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check playbook service tests bench
 	$(BIN)/ruff format --check playbook service tests bench
@@ -33,7 +38,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) postgres
+pytest: $(STAMP) postgres browser
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

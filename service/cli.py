@@ -1,4 +1,5 @@
-"""The `playbook` command: serve, rules check/test/explain/schema, simulate, migrate."""
+"""The `playbook` command: serve, rules check/test/explain/schema, simulate, migrate, user
+invite, report."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def _serve(args: argparse.Namespace) -> int:
     from service.runtime import Runtime
 
     settings = get_settings()
+    # Sign-in links printed at start name the address actually served.
+    settings = settings.model_copy(
+        update={"host": args.host or settings.host, "port": args.port or settings.port}
+    )
     try:
         runtime = Runtime.build(settings)
     except RulesInvalid as exc:
@@ -221,6 +226,50 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _invite(args: argparse.Namespace) -> int:
+    from playbook.accounts.users import invite, parse_role
+    from playbook.core.clock import SystemClock
+    from playbook.core.db import make_engine, migrate, session_scope
+    from playbook.core.errors import PlaybookError
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        with session_scope(engine) as session:
+            token = invite(
+                session, args.email, role=parse_role(args.role), by="cli", now=SystemClock().now()
+            )
+    except PlaybookError as exc:
+        print(f"playbook: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"{settings.base_url}/signin/{token}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from playbook.core.clock import SystemClock
+    from playbook.core.db import make_engine, session_scope
+    from playbook.core.models import Incident
+    from playbook.incidents.report import build_report
+    from service.pages.report import report_html, report_markdown
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            incident = session.get(Incident, args.id)
+            if incident is None:
+                print(f"playbook: no incident {args.id}", file=sys.stderr)
+                return 1
+            report = build_report(session, incident, SystemClock().now())
+    finally:
+        engine.dispose()
+    print(report_markdown(report) if args.format == "md" else report_html(report), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="playbook", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -255,6 +304,16 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--rules")
     simulate.add_argument("events")
     simulate.set_defaults(run=_simulate)
+    user = commands.add_parser("user", help="board accounts")
+    user_verbs = user.add_subparsers(dest="verb", required=True)
+    invite = user_verbs.add_parser("invite", help="print a one-time sign-in link")
+    invite.add_argument("email")
+    invite.add_argument("--role", default="viewer", help="viewer, responder, editor or admin")
+    invite.set_defaults(run=_invite)
+    report = commands.add_parser("report", help="an incident's after-action report")
+    report.add_argument("id", type=int)
+    report.add_argument("--format", choices=("md", "html"), default="md")
+    report.set_defaults(run=_report)
     return top
 
 

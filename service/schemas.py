@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from playbook.core.clock import as_utc
-from playbook.core.models import Event, Incident, Step
+from playbook.core.models import AuditEntry, Event, Incident, Step
 from playbook.intake.facts import TopicRate
 from playbook.pipeline import IngestResult
 from playbook.text.pii import link_without_personal_data
@@ -182,3 +182,33 @@ class StepActionIn(BaseModel):
 class StepActionOut(BaseModel):
     incident: IncidentOut
     changes: list[dict[str, Any]]
+
+
+class AuditOut(BaseModel):
+    """One entry of an incident's audit trail."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    step_id: int | None
+    from_state: str | None
+    to_state: str | None
+    note: str | None
+    data: dict[str, Any]
+    rules_version: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditOut:
+        return cls(
+            id=entry.id or 0,
+            at=as_utc(entry.at),
+            actor=entry.actor,
+            action=entry.action,
+            step_id=entry.step_id,
+            from_state=entry.from_state,
+            to_state=entry.to_state,
+            note=entry.note,
+            data=dict(entry.data),
+            rules_version=entry.rules_version,
+        )

@@ -212,3 +212,51 @@ class TopicCount(SQLModel, table=True):
     topic: str = Field(max_length=80, primary_key=True)
     bucket: int = Field(primary_key=True, sa_type=BigInteger)  # Unix second the bucket starts
     events: int = 0
+
+
+class Role(StrEnum):
+    """What a person may do on the board; each role may do everything the ones before it may."""
+
+    VIEWER = "viewer"  # read
+    RESPONDER = "responder"  # act on steps
+    EDITOR = "editor"  # change the rules
+    ADMIN = "admin"  # invite people
+
+    def allows(self, needed: Role) -> bool:
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
+class User(SQLModel, table=True):
+    """A person who may sign in to the board."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(default=Role.VIEWER, max_length=20)
+    created_at: datetime = _when()
+
+
+class SigninToken(SQLModel, table=True):
+    """A one-time sign-in link: only its SHA-256 is stored; used once, before it expires."""
+
+    __tablename__ = "signin_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    email: str = Field(max_length=320)
+    role: str = Field(max_length=20)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True)
+
+
+class ServiceSecret(SQLModel, table=True):
+    """A secret the service generated for itself (the session key), shared by every instance."""
+
+    __tablename__ = "service_secret"
+
+    name: str = Field(max_length=40, primary_key=True)
+    value: str = Field(max_length=200)
+    created_at: datetime = _when()

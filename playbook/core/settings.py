@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     max_text_chars: int = 100_000
     outbox_interval_seconds: float = 1.0
     log_level: str = "INFO"
+    # The board: cookie signing key (generated and kept in the database when unset), the
+    # address sign-in links are printed with, and how long a sign-in lasts.
+    session_secret: str | None = None
+    public_url: str | None = None
+    session_hours: float = 12.0
+    board_poll_seconds: float = 5.0
 
     @field_validator("rules_file")
     @classmethod
@@ -40,6 +46,10 @@ class Settings(BaseSettings):
         if value.is_absolute() or value.exists():
             return value
         return REPO_ROOT / value
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def api_key_list(self) -> list[str]:

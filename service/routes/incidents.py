@@ -1,23 +1,26 @@
-"""GET /v1/incidents, GET /v1/incidents/{id}, POST /v1/incidents/{id}/steps/{step_id}."""
+"""GET /v1/incidents (filtered, paged), one incident, its audit and report; step actions."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session, col, select
 
-from playbook.core.errors import Conflict, InvalidInput, NotFound
+from playbook.core.errors import NotFound
 from playbook.core.models import Event, Incident
+from playbook.incidents.listing import IncidentFilter, find_incidents
+from playbook.incidents.report import audit_trail, build_report
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
 from playbook.workflow import action_plan
-from playbook.workflow.actions import announce, edit_draft, escalate
-from playbook.workflow.steps import Change, apply_action, load_step, steps_of
+from playbook.workflow.steps import steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.runtime import Runtime
-from service.schemas import EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
+from service.schemas import AuditOut, EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
+from service.step_actions import perform
 
 router = APIRouter(
     prefix="/v1/incidents", tags=["incidents"], dependencies=[Depends(require_api_key)]
@@ -60,16 +63,22 @@ def get_incident(session: Session, incident_id: int) -> Incident:
 @router.get("", response_model=list[IncidentOut])
 def list_incidents(
     session: SessionDep,
+    response: Response,
     status: Literal["open", "resolved", "closed", "merged"] | None = None,
+    severity: Literal["low", "medium", "high", "critical"] | None = None,
     category: Literal["complaint", "rumour", "question", "abuse", "praise", "other"] | None = None,
+    channel: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the title")] = None,
+    since: Annotated[datetime | None, Query(description="updated at or after")] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[IncidentOut]:
-    query = select(Incident).order_by(col(Incident.id).desc()).limit(limit)
-    if status:
-        query = query.where(Incident.status == status)
-    if category:
-        query = query.where(Incident.category == category)
-    return [incident_out(session, i, with_events=False) for i in session.exec(query)]
+    """Newest first; a further page's cursor is in the `X-Next-Cursor` header."""
+    where = IncidentFilter(status, severity, category, channel, q, since)
+    page, next_cursor = find_incidents(session, where, limit=limit, cursor=cursor)
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = str(next_cursor)
+    return [incident_out(session, i, with_events=False) for i in page]
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
@@ -82,51 +91,24 @@ def show_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep) ->
 def act_on_step(
     incident_id: int, step_id: int, body: StepActionIn, session: SessionDep, runtime: RuntimeDep
 ) -> StepActionOut:
-    now = runtime.clock.now()
-    incident, step = load_step(session, incident_id, step_id)
-    if body.version is not None and step.version != body.version:
-        raise Conflict(
-            f"step {step_id} ({step.kind}) changed since it was shown: it is now {step.status}",
-            field="version",
-        )
-    changes: list[Change] = []
-    if body.action == "escalate":
-        escalate(
-            session, incident, step, model=runtime.model, actor=body.by, now=now, note=body.note
-        )
-    elif body.action == "edit_draft":
-        if body.draft is None:
-            raise InvalidInput("`draft` is required to edit a draft", field="draft")
-        changes = edit_draft(
-            session,
-            incident,
-            step,
-            text=body.draft,
-            route=body.route,
-            model=runtime.model,
-            by=body.by,
-            now=now,
-        )
-        announce(session, incident, changes, now)
-    else:
-        changes = apply_action(
-            session,
-            incident,
-            step_id,
-            body.action,
-            by=body.by,
-            now=now,
-            note=body.note,
-            assignee=body.assignee,
-            outcome=body.outcome,
-            expected_version=body.version,
-            **runtime.in_force(),
-        )
-        announce(session, incident, changes, now)
+    incident, changes = perform(session, runtime, incident_id, step_id, body)
     return StepActionOut(
         incident=incident_out(session, incident, with_events=False, runtime=runtime),
         changes=[c.__dict__ for c in changes],
     )
+
+
+@router.get("/{incident_id}/audit", response_model=list[AuditOut])
+def incident_audit(incident_id: int, session: SessionDep) -> list[AuditOut]:
+    """The incident's audit trail, oldest first: who did what, when, from what to what."""
+    get_incident(session, incident_id)
+    return [AuditOut.of(entry) for entry in audit_trail(session, incident_id)]
+
+
+@router.get("/{incident_id}/report")
+def incident_report(incident_id: int, session: SessionDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """The after-action report as JSON."""
+    return build_report(session, get_incident(session, incident_id), runtime.clock.now()).as_dict()
 
 
 __all__ = ["router", "StepOut"]

@@ -1,0 +1,1 @@
+"""Board accounts: people, their roles, one-time sign-in links."""
