@@ -1,1 +1,1 @@
-"""compile."""
+"""Compile the typed rules: check references, turn conditions into engine and derived facts."""
