@@ -311,6 +311,13 @@ def _open(
     )
 
 
+def _has_author(session: Session, incident_id: int | None, key: str | None) -> bool:
+    if key is None:
+        return False
+    query = select(Event.id).where(Event.incident_id == incident_id, Event.author_key == key)
+    return session.exec(query.limit(1)).first() is not None
+
+
 def _join(
     session: Session,
     match: Match,
@@ -323,6 +330,12 @@ def _join(
     new_author: bool,
 ) -> IngestResult:
     incident = match.incident
+    if session.get_bind().dialect.name == "postgresql":
+        # Lock the row and read the counters as they are now: concurrent joins take turns,
+        # so none overwrites another's count. Whether the author is new is asked again under
+        # the lock, since another client may have stored their earlier post meanwhile.
+        session.refresh(incident, with_for_update=True)
+        new_author = new_author and not _has_author(session, incident.id, author_key(event))
     if new_author:
         incident.author_count += 1
     incident.event_count += 1
