@@ -61,7 +61,7 @@ def escalate(
     note: str | None = None,
 ) -> str | None:
     """Call the step's lead group (one rule: `planner.lead_group`); returns who was called."""
-    lead = lead_group(model, step)
+    lead = lead_group(model, step, incident.severity)
     step.escalated_at = step.escalated_at or now
     audit(
         session,

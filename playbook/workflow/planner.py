@@ -12,7 +12,13 @@ from sqlmodel import Session
 from playbook.core.models import Incident, Step, StepStatus
 from playbook.intake.events import EventIn
 from playbook.rules.playbook import Decision
-from playbook.rules.source.model import PLACEHOLDER, RulesFile, StepSpec, parse_duration
+from playbook.rules.source.model import (
+    PLACEHOLDER,
+    STORM_NOTIFY,
+    RulesFile,
+    StepSpec,
+    parse_duration,
+)
 from playbook.text import apology_lint
 from playbook.text.length import draft_length
 from playbook.workflow.kinds import kind, position
@@ -74,10 +80,14 @@ def owner_for(model: RulesFile, spec: StepSpec, experts: list[dict[str, Any]]) -
     return owner
 
 
-def lead_group(model: RulesFile, step: Step) -> str | None:
-    """Who is called when a step is escalated, by hand or by the clock: the lead of the expert
-    group that owns the step, else of the first expert group named on it, else the storm's
-    notify group (the CEO's office in the default playbook)."""
+def lead_group(model: RulesFile, step: Step, severity: str | None = None) -> str | None:
+    """Who is called when a step is escalated, by hand or by the clock. A step nobody owns:
+    whom `settings.escalation.unowned` names for the incident's severity. An owned step: the
+    lead of the expert group that owns it, else of the first expert group named on it, else
+    the storm's notify group (the CEO's office in the default playbook)."""
+    if not step.owner and severity is not None:
+        called = getattr(model.settings.escalation.unowned, severity, None)
+        return model.settings.storm.notify if called == STORM_NOTIFY else called
     for expert in model.experts.values():
         if step.owner and expert.owner == step.owner and expert.lead:
             return expert.lead
@@ -86,6 +96,19 @@ def lead_group(model: RulesFile, step: Step) -> str | None:
         if known is not None and known.lead:
             return known.lead
     return model.settings.storm.notify
+
+
+def is_lead(model: RulesFile, step: Step, actor: str) -> bool:
+    """The lead role on a step: an admin of the rules, or a member of the lead group of an
+    expert group that owns the step or is named on it (the actor given as that group)."""
+    if actor in model.settings.admins:
+        return True
+    leads = {e.lead for e in model.experts.values() if e.lead and e.owner == step.owner}
+    for named in step.detail.get("experts") or []:
+        known = model.experts.get(str(named.get("topic")))
+        if known is not None and known.lead:
+            leads.add(known.lead)
+    return actor in leads
 
 
 # --- planning ---------------------------------------------------------------------------------
