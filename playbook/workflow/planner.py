@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,16 +39,21 @@ class PlannedStep:
     rule: str | None = None
 
 
+# Steps whose draft is the company's position whatever the incident: an action plan is.
+OFFICIAL_KINDS = frozenset({"publish_action_plan"})
+
+
 def route_long_draft(
-    draft: str, *, category: str, severity: str, limit: int
+    draft: str, *, category: str, severity: str, limit: int, kind: str | None = None
 ) -> tuple[str | None, str | None]:
     """Tip 5: a draft over the channel's limit (as X counts it) goes elsewhere. The company's
-    position (a rumour, or anything high or critical) to a blog post, one customer's case to
-    customer service. Returns the step kind to route to and why, or (None, None)."""
+    position (an action plan, a rumour, or anything high or critical) to a blog post, one
+    customer's case to customer service. Returns the step kind to route to and why, or
+    (None, None)."""
     length = draft_length(draft)
     if length <= limit:
         return None, None
-    official = category == "rumour" or severity in ("high", "critical")
+    official = kind in OFFICIAL_KINDS or category == "rumour" or severity in ("high", "critical")
     because = (
         f"the draft counts {length} characters as X counts them (Korean and emoji 2, "
         f"links 23); the channel allows {limit}"
@@ -182,8 +188,31 @@ def _draft(
         "limit": str(model.settings.channel_limit),
         "url": event.url or "",
     }
-    # Values are inserted literally: event text is never itself used as a template.
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template).strip()
+    return fill(template, values)
+
+
+# A placeholder with what hangs on it: a Korean honorific and the separator that follows.
+_SLOT = re.compile(PLACEHOLDER.pattern + r"((?:님|씨)?[ \t]*[,:;]?[ \t]*)")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """The template with its placeholders filled. An empty value takes its honorific and
+    separator with it (no `님, …` or `, thank you…` for a post without an author), and the
+    sentence it opened starts with a capital. Values are inserted literally: event text is
+    never itself used as a template."""
+
+    def slot(found: re.Match[str]) -> str:
+        name, tail = found.group(1), found.group(2)
+        if name not in values:
+            return found.group(0)
+        return values[name] + tail if values[name] else ""
+
+    template = template.strip()
+    text = _SLOT.sub(slot, template).strip()
+    first = _SLOT.match(template)
+    if first is not None and first.group(1) in values and not values[first.group(1)]:
+        text = text[:1].upper() + text[1:]
+    return text
 
 
 def _route_long_drafts(
@@ -193,7 +222,11 @@ def _route_long_drafts(
     kinds = {s.kind for s in steps}
     for step in list(steps):
         target, because = route_long_draft(
-            step.draft or "", category=decision.category, severity=decision.severity, limit=limit
+            step.draft or "",
+            category=decision.category,
+            severity=decision.severity,
+            limit=limit,
+            kind=step.kind,
         )
         if target is None:
             continue
