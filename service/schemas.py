@@ -166,7 +166,12 @@ class IncidentOut(BaseModel):
 
 
 class StepActionIn(BaseModel):
-    action: Literal["complete", "skip", "reopen", "assign", "escalate", "edit_draft"]
+    action: Literal[
+        "complete", "skip", "reopen", "assign", "escalate", "edit_draft", "override_verification"
+    ] = Field(
+        description="override_verification: a lead publishes without verified facts (a skipped "
+        "verify_facts step); needs a `note`"
+    )
     by: str = Field(min_length=1, max_length=200)
     note: str | None = Field(default=None, max_length=5000)
     assignee: str | None = Field(default=None, max_length=200)

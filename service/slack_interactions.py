@@ -30,7 +30,7 @@ from playbook.actions.slack.card import (
 from playbook.core.db import session_scope
 from playbook.core.errors import Conflict, PlaybookError
 from playbook.core.models import Incident, Step
-from playbook.workflow.actions import announce, edit_draft, escalate
+from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
 from playbook.workflow.steps import Action, apply_action, load_step, steps_of
 from playbook.workflow.view import card_view, step_view
 from service.runtime import Runtime
@@ -159,7 +159,7 @@ def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
     return answer
 
 
-def _check_current(step: Step, version: int) -> None:
+def _check_current(step: Step, version: int, *, active: bool = True) -> None:
     """Only the card's current version of an active step may be acted on."""
     if step.version != version:
         raise Conflict(
@@ -167,7 +167,7 @@ def _check_current(step: Step, version: int) -> None:
             f"(it is now {step.status}).",
             field="version",
         )
-    if step.status != "active":
+    if active and step.status != "active":
         raise Conflict(
             f"*{step.title}* cannot be acted on now: it is {step.status}.", field="step_id"
         )
@@ -179,8 +179,16 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
         return
     with session_scope(runtime.engine) as session:
         incident, step = load_step(session, click.incident_id, click.step_id)
-        _check_current(step, click.version)
+        override = click.action == "override_verification"
+        _check_current(step, click.version, active=not override)
         now = runtime.clock.now()
+        if override:
+            note = "chosen on the Slack card by a lead"
+            changes = override_verification(
+                session, incident, step, model=runtime.model, by=user, now=now, note=note
+            )
+            announce(session, incident, changes, now)
+            return
         if click.action == "escalate":
             escalate(session, incident, step, model=runtime.model, actor=user, now=now)
             return

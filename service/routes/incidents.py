@@ -13,7 +13,7 @@ from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
 from playbook.workflow import action_plan
-from playbook.workflow.actions import announce, edit_draft, escalate
+from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
 from playbook.workflow.steps import Change, apply_action, load_step, steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.runtime import Runtime
@@ -94,6 +94,11 @@ def act_on_step(
         escalate(
             session, incident, step, model=runtime.model, actor=body.by, now=now, note=body.note
         )
+    elif body.action == "override_verification":
+        changes = override_verification(
+            session, incident, step, model=runtime.model, by=body.by, now=now, note=body.note
+        )
+        announce(session, incident, changes, now)
     elif body.action == "edit_draft":
         if body.draft is None:
             raise InvalidInput("`draft` is required to edit a draft", field="draft")

@@ -40,7 +40,7 @@ ROUTES = {
     "customer_service": "Customer service (one customer's case)",
 }
 ACTIONS = frozenset(
-    {"complete", "skip", "assign", "escalate", "edit_draft", "menu"}
+    {"complete", "skip", "assign", "escalate", "edit_draft", "menu", "override_verification"}
     | {f"outcome_{key}" for key in OUTCOMES}
 )
 SKIP_CALLBACK = "playbook:skip"
@@ -207,6 +207,8 @@ def _value(view: CardView, step: StepView, action: str | None = None) -> str:
 
 def _step_actions(step: StepView) -> list[tuple[str, str, str | None]]:
     """(action, label, style) for every way this step can be moved on."""
+    if step.kind == "verify_facts" and step.status == "skipped":  # the gate: leads only
+        return [("override_verification", "Publish without verification", "danger")]
     first: list[tuple[str, str, str | None]] = [("complete", "Done", "primary")]
     if step.kind == "verify_facts":  # the facts step ends with a finding, not a plain "done"
         first = [(f"outcome_{key}", label, None) for key, label in OUTCOMES.items()]
@@ -457,6 +459,7 @@ _VERBS = {
     "escalate": "escalated",
     "edit_draft": "edited the draft of",
     "refresh": "moved",
+    "override_verification": "🔴 chose to publish without verification after",
 }
 
 
