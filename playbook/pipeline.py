@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, case, exists, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
@@ -320,6 +321,40 @@ def _open(
     )
 
 
+def _count_join(
+    session: Session, incident: Incident, event: EventIn, *, reach: int, now: datetime, new: bool
+) -> None:
+    """Add one event to the incident's counters in one atomic UPDATE ... RETURNING, which also
+    locks the row until the transaction ends: concurrent joins never overwrite each other's
+    counts, and whether the author is new is decided against the events stored by then."""
+    key = author_key(event)
+    if key is None:
+        bump: Any = int(new)
+    else:
+        seen = exists().where(col(Event.incident_id) == incident.id, col(Event.author_key) == key)
+        bump = case((seen, 0), else_=1)
+    counted = (
+        update(Incident)
+        .where(col(Incident.id) == incident.id)
+        .values(
+            event_count=col(Incident.event_count) + 1,
+            author_count=col(Incident.author_count) + bump,
+            reach=col(Incident.reach) + reach,
+            version=col(Incident.version) + 1,
+            updated_at=now,
+        )
+        .returning(*(getattr(Incident, name) for name in _COUNTED))
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(counted).one()
+    for name, value in zip(_COUNTED, row, strict=True):
+        set_committed_value(incident, name, value)
+    set_committed_value(incident, "updated_at", now)  # the ORM's copy, as the code has it
+
+
+_COUNTED = ("event_count", "author_count", "reach", "version", "severity", "storm_level")
+
+
 def _join(
     session: Session,
     match: Match,
@@ -332,12 +367,8 @@ def _join(
     new_author: bool,
 ) -> IngestResult:
     incident = match.incident
-    if new_author:
-        incident.author_count += 1
-    incident.event_count += 1
-    incident.reach += int(decision.facts.get("reach", 0))
-    incident.updated_at = now
-    incident.version += 1
+    reach = int(decision.facts.get("reach", 0))
+    _count_join(session, incident, event, reach=reach, now=now, new=new_author)
     if SEVERITIES.index(decision.severity) > SEVERITIES.index(incident.severity):
         audit(
             session,

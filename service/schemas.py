@@ -132,6 +132,7 @@ class IncidentOut(BaseModel):
     event_count: int
     rules_version: str
     channel: str | None
+    owner: str | None = None
     created_at: datetime
     updated_at: datetime
     steps: list[StepOut] = []
@@ -158,6 +159,7 @@ class IncidentOut(BaseModel):
             event_count=incident.event_count,
             rules_version=incident.rules_version,
             channel=incident.channel,
+            owner=incident.owner,
             created_at=as_utc(incident.created_at),
             updated_at=as_utc(incident.updated_at),
             steps=[StepOut.of(s, (details or {}).get(s.id or 0)) for s in steps],
@@ -167,7 +169,12 @@ class IncidentOut(BaseModel):
 
 
 class StepActionIn(BaseModel):
-    action: Literal["complete", "skip", "reopen", "assign", "escalate", "edit_draft"]
+    action: Literal[
+        "complete", "skip", "reopen", "assign", "escalate", "edit_draft", "override_verification"
+    ] = Field(
+        description="override_verification: a lead publishes without verified facts (a skipped "
+        "verify_facts step); needs a `note`"
+    )
     by: str = Field(min_length=1, max_length=200)
     note: str | None = Field(default=None, max_length=5000)
     assignee: str | None = Field(default=None, max_length=200)
@@ -177,6 +184,15 @@ class StepActionIn(BaseModel):
         default=None, description="edit_draft: where an over-long answer goes (tip 5)"
     )
     version: int | None = None
+
+
+class IncidentActionIn(BaseModel):
+    """POST /v1/incidents/{id}: the incident as a whole."""
+
+    action: Literal["resolve", "close", "reopen", "assign"]
+    by: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+    assignee: str | None = Field(default=None, max_length=200, description="assign: the owner")
 
 
 class StepActionOut(BaseModel):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -12,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
-from playbook.actions.slack.blocks import escape, truncate
+from playbook.actions.slack.blocks import escape, mention, truncate
 from playbook.actions.slack.modals import (
     DRAFT_BLOCK,
     DRAFT_CALLBACK,
@@ -27,7 +28,8 @@ from playbook.actions.slack.payloads import ParsedAction, parse_action, parse_mo
 from playbook.core.db import session_scope
 from playbook.core.errors import Conflict, PlaybookError
 from playbook.core.models import Incident, Step
-from playbook.workflow.actions import announce, edit_draft, escalate
+from playbook.workflow import lifecycle
+from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
 from playbook.workflow.steps import Action, apply_action, load_step, steps_of
 from playbook.workflow.view import card_view, step_view
 from service.runtime import Runtime
@@ -40,8 +42,11 @@ HELP = (
     "*/playbook* commands:\n"
     "• `list`: open incidents\n"
     "• `show ID`: one incident with its steps\n"
-    "• `status`: the rules version in force and the Slack queue"
+    "• `status`: the rules version in force and the Slack queue\n"
+    "• `resolve ID`, `close ID`, `reopen ID`: the incident as a whole\n"
+    "• `assign ID @user`: give the incident an owner"
 )
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>|@?([\w.-]{1,80})")
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
     return answer
 
 
-def _check_current(step: Step, version: int) -> None:
+def _check_current(step: Step, version: int, *, active: bool = True) -> None:
     """Only the card's current version of an active step may be acted on."""
     if step.version != version:
         raise Conflict(
@@ -163,7 +168,7 @@ def _check_current(step: Step, version: int) -> None:
             f"(it is now {step.status}).",
             field="version",
         )
-    if step.status != "active":
+    if active and step.status != "active":
         raise Conflict(
             f"*{step.title}* cannot be acted on now: it is {step.status}.", field="step_id"
         )
@@ -175,8 +180,16 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
         return
     with session_scope(runtime.engine) as session:
         incident, step = load_step(session, click.incident_id, click.step_id)
-        _check_current(step, click.version)
+        override = click.action == "override_verification"
+        _check_current(step, click.version, active=not override)
         now = runtime.clock.now()
+        if override:
+            note = "chosen on the Slack card by a lead"
+            changes = override_verification(
+                session, incident, step, model=runtime.model, by=user, now=now, note=note
+            )
+            announce(session, incident, changes, now)
+            return
         if click.action == "escalate":
             escalate(session, incident, step, model=runtime.model, actor=user, now=now)
             return
@@ -301,9 +314,34 @@ def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
             text = _show(session, int(words[1].lstrip("#")))
         elif verb == "status" and len(words) == 1:
             text = _status(runtime, session)
+        elif verb in lifecycle.ACTIONS and len(words) == (3 if verb == "assign" else 2):
+            text = _lifecycle(runtime, session, form, words)
         else:
             text = HELP
     return {"response_type": "ephemeral", "text": truncate(text, TEXT_CHARS)}
+
+
+def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: list[str]) -> str:
+    """`/playbook resolve|close|reopen ID`, `/playbook assign ID @user`."""
+    number = words[1].lstrip("#")
+    if not number.isdigit() or not 0 < int(number) < 2**31:
+        return f"`{escape(truncate(words[1], 40))}` is not an incident number."
+    assignee = None
+    if words[0] == "assign":
+        found = _MENTION.fullmatch(words[2])
+        if found is None:
+            return "Say whom: `/playbook assign ID @user`."
+        assignee = found.group(1) or found.group(2)
+    action = cast(lifecycle.LifecycleAction, words[0])
+    user = form.get("user_id") or "unknown"
+    try:  # refusals come before any change: nothing to roll back
+        incident = lifecycle.apply(
+            session, int(number), action, by=user, now=runtime.clock.now(), assignee=assignee
+        )
+    except PlaybookError as exc:
+        return escape(exc.message)
+    owner = f", owner {mention(incident.owner)}" if incident.owner else ""
+    return f"Incident #{incident.id} is {escape(incident.status)}{owner}."
 
 
 def _line(incident: Incident) -> str:

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from playbook.core.errors import Conflict, InvalidInput
 from playbook.core.models import Incident
-from playbook.workflow.actions import announce, edit_draft, escalate
+from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
 from playbook.workflow.steps import Change, apply_action, load_step
 from service.runtime import Runtime
 from service.schemas import StepActionIn
@@ -29,7 +29,11 @@ def perform(
             session, incident, step, model=runtime.model, actor=body.by, now=now, note=body.note
         )
         return incident, changes
-    if body.action == "edit_draft":
+    if body.action == "override_verification":
+        changes = override_verification(
+            session, incident, step, model=runtime.model, by=body.by, now=now, note=body.note
+        )
+    elif body.action == "edit_draft":
         if body.draft is None:
             raise InvalidInput("`draft` is required to edit a draft", field="draft")
         changes = edit_draft(

@@ -34,6 +34,13 @@ class InvalidInput(PlaybookError):
     code = "invalid"
 
 
+class NotAllowed(PlaybookError):
+    """The actor lacks the role the action needs (publishing without verification: a lead)."""
+
+    status = 403
+    code = "forbidden"
+
+
 @dataclass(frozen=True)
 class RuleProblem:
     """One problem in a rules file, located for an editor."""

@@ -61,6 +61,7 @@ class Incident(SQLModel, table=True):
     root_external_id: str | None = Field(default=None, max_length=256)
     summary: dict[str, Any] = _json({})
     storm_level: int = 0
+    owner: str | None = Field(default=None, max_length=200)  # who leads it as a whole
     signature: list[int] = _json([])
     version: int = 1
     created_at: datetime = _when(index=True)

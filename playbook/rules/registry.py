@@ -16,10 +16,31 @@ log = logging.getLogger("playbook.rules")
 
 
 @dataclass(frozen=True)
+class Removed:
+    """What a reload took away compared with the rules it replaced."""
+
+    rules: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.rules or self.examples)
+
+    @classmethod
+    def between(cls, old: Playbook, new: Playbook) -> Removed:
+        kept_rules = set(new.rule_ids)
+        kept_examples = {e.name for e in new.model.examples}
+        return cls(
+            tuple(r for r in old.rule_ids if r not in kept_rules),
+            tuple(e.name for e in old.model.examples if e.name not in kept_examples),
+        )
+
+
+@dataclass(frozen=True)
 class Loaded:
     playbook: Playbook
     loaded_at: datetime
     file: str
+    removed: Removed = Removed()  # by the reload that brought these rules in
 
 
 class RulesRegistry:
@@ -66,12 +87,21 @@ class RulesRegistry:
             if candidate.version == self.playbook.version:
                 candidate.close()
                 return self.current
+            removed = Removed.between(self.playbook, candidate)
             self._retire(self.current.playbook)
-            self.current = Loaded(candidate, self._now(), str(self.path))
+            self.current = Loaded(candidate, self._now(), str(self.path), removed)
             self.last_error = None
             log.info(
                 "rules version %s in force (%d rules)", candidate.version, len(candidate.rule_ids)
             )
+            if removed:
+                log.warning(
+                    "rules reload removed %d rules (%s) and %d examples (%s)",
+                    len(removed.rules),
+                    ", ".join(removed.rules) or "none",
+                    len(removed.examples),
+                    ", ".join(removed.examples) or "none",
+                )
             return self.current
 
     def file_stamp(self) -> tuple[float, int] | None:

@@ -205,7 +205,11 @@ def build(
 def route(draft: str, incident: Incident, limit: int) -> tuple[str | None, str | None]:
     """Where a plan's draft goes when it runs over the channel's limit (tip 5)."""
     return route_long_draft(
-        draft, category=incident.category, severity=incident.severity, limit=limit
+        draft,
+        category=incident.category,
+        severity=incident.severity,
+        limit=limit,
+        kind="publish_action_plan",
     )
 
 

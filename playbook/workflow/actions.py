@@ -12,14 +12,14 @@ from sqlmodel import Session
 
 from playbook.actions import outbox
 from playbook.actions.slack.card import build_escalation, build_thread_reply
-from playbook.core.errors import Conflict, InvalidInput
+from playbook.core.errors import Conflict, InvalidInput, NotAllowed
 from playbook.core.models import Incident, Step
 from playbook.incidents.audit import audit
 from playbook.rules.source.model import SEVERITIES, RulesFile, in_force
 from playbook.text import apology_lint
 from playbook.text.length import draft_length
-from playbook.workflow.planner import add_steps, lead_group, plan_step, spec_for
-from playbook.workflow.steps import Change, refresh, steps_of
+from playbook.workflow.planner import add_steps, is_lead, lead_group, plan_step, spec_for
+from playbook.workflow.steps import MIN_REASON, Change, refresh, steps_of, unverified
 from playbook.workflow.view import card_view, step_view
 
 # Where an over-long draft may be routed (tip 5): route name -> the step that carries it.
@@ -61,7 +61,7 @@ def escalate(
     note: str | None = None,
 ) -> str | None:
     """Call the step's lead group (one rule: `planner.lead_group`); returns who was called."""
-    lead = lead_group(model, step)
+    lead = lead_group(model, step, incident.severity)
     step.escalated_at = step.escalated_at or now
     audit(
         session,
@@ -211,4 +211,56 @@ def refreshed(
             from_state=previous,
             to_state=other.status,
         )
+    return changes
+
+
+def override_verification(
+    session: Session,
+    incident: Incident,
+    step: Step,
+    *,
+    model: RulesFile,
+    by: str,
+    now: datetime,
+    note: str | None = None,
+) -> list[Change]:
+    """A lead chooses to publish without verification: the public answers blocked behind the
+    skipped `verify_facts` step may go ahead. Audited, and marked in red on the card."""
+    if not unverified(step):
+        raise Conflict(
+            f"step {step.id} ({step.kind}) is not a skipped verification waiting for a lead",
+            field="action",
+        )
+    if not is_lead(model, step, by):
+        raise NotAllowed(
+            f"only a lead may publish without verification: `{by}` is neither the lead group "
+            "of the experts on this step nor listed in settings.admins",
+            field="by",
+        )
+    reason = (note or "").strip()
+    if sum(ch.isalnum() for ch in reason) < MIN_REASON:
+        raise InvalidInput(
+            f"say why it is published without verification (at least {MIN_REASON} letters)",
+            field="note",
+        )
+    step.detail = {**step.detail, "override": {"by": by, "note": reason, "at": now.isoformat()}}
+    step.version += 1
+    step.updated_at = now
+    audit(
+        session,
+        incident,
+        actor=by,
+        action="override_verification",
+        at=now,
+        step=step,
+        from_state=step.status,
+        to_state=step.status,
+        note=reason,
+        data={"skipped_by": step.detail.get("skipped_by")},
+    )
+    change = Change(step.id or 0, step.kind, "override_verification", step.status, step.status, by)
+    changes = [Change(**{**vars(change), "note": reason})]
+    changes += refreshed(session, incident, steps_of(session, incident.id or 0), now)
+    incident.version += 1
+    incident.updated_at = now
     return changes

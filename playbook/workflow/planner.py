@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,7 +13,13 @@ from sqlmodel import Session
 from playbook.core.models import Incident, Step, StepStatus
 from playbook.intake.events import EventIn
 from playbook.rules.playbook import Decision
-from playbook.rules.source.model import PLACEHOLDER, RulesFile, StepSpec, parse_duration
+from playbook.rules.source.model import (
+    PLACEHOLDER,
+    STORM_NOTIFY,
+    RulesFile,
+    StepSpec,
+    parse_duration,
+)
 from playbook.text import apology_lint
 from playbook.text.length import draft_length
 from playbook.workflow.kinds import kind, position
@@ -32,16 +39,21 @@ class PlannedStep:
     rule: str | None = None
 
 
+# Steps whose draft is the company's position whatever the incident: an action plan is.
+OFFICIAL_KINDS = frozenset({"publish_action_plan"})
+
+
 def route_long_draft(
-    draft: str, *, category: str, severity: str, limit: int
+    draft: str, *, category: str, severity: str, limit: int, kind: str | None = None
 ) -> tuple[str | None, str | None]:
     """Tip 5: a draft over the channel's limit (as X counts it) goes elsewhere. The company's
-    position (a rumour, or anything high or critical) to a blog post, one customer's case to
-    customer service. Returns the step kind to route to and why, or (None, None)."""
+    position (an action plan, a rumour, or anything high or critical) to a blog post, one
+    customer's case to customer service. Returns the step kind to route to and why, or
+    (None, None)."""
     length = draft_length(draft)
     if length <= limit:
         return None, None
-    official = category == "rumour" or severity in ("high", "critical")
+    official = kind in OFFICIAL_KINDS or category == "rumour" or severity in ("high", "critical")
     because = (
         f"the draft counts {length} characters as X counts them (Korean and emoji 2, "
         f"links 23); the channel allows {limit}"
@@ -74,10 +86,14 @@ def owner_for(model: RulesFile, spec: StepSpec, experts: list[dict[str, Any]]) -
     return owner
 
 
-def lead_group(model: RulesFile, step: Step) -> str | None:
-    """Who is called when a step is escalated, by hand or by the clock: the lead of the expert
-    group that owns the step, else of the first expert group named on it, else the storm's
-    notify group (the CEO's office in the default playbook)."""
+def lead_group(model: RulesFile, step: Step, severity: str | None = None) -> str | None:
+    """Who is called when a step is escalated, by hand or by the clock. A step nobody owns:
+    whom `settings.escalation.unowned` names for the incident's severity. An owned step: the
+    lead of the expert group that owns it, else of the first expert group named on it, else
+    the storm's notify group (the CEO's office in the default playbook)."""
+    if not step.owner and severity is not None:
+        called = getattr(model.settings.escalation.unowned, severity, None)
+        return model.settings.storm.notify if called == STORM_NOTIFY else called
     for expert in model.experts.values():
         if step.owner and expert.owner == step.owner and expert.lead:
             return expert.lead
@@ -86,6 +102,19 @@ def lead_group(model: RulesFile, step: Step) -> str | None:
         if known is not None and known.lead:
             return known.lead
     return model.settings.storm.notify
+
+
+def is_lead(model: RulesFile, step: Step, actor: str) -> bool:
+    """The lead role on a step: an admin of the rules, or a member of the lead group of an
+    expert group that owns the step or is named on it (the actor given as that group)."""
+    if actor in model.settings.admins:
+        return True
+    leads = {e.lead for e in model.experts.values() if e.lead and e.owner == step.owner}
+    for named in step.detail.get("experts") or []:
+        known = model.experts.get(str(named.get("topic")))
+        if known is not None and known.lead:
+            leads.add(known.lead)
+    return actor in leads
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -159,8 +188,31 @@ def _draft(
         "limit": str(model.settings.channel_limit),
         "url": event.url or "",
     }
-    # Values are inserted literally: event text is never itself used as a template.
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template).strip()
+    return fill(template, values)
+
+
+# A placeholder with what hangs on it: a Korean honorific and the separator that follows.
+_SLOT = re.compile(PLACEHOLDER.pattern + r"((?:님|씨)?[ \t]*[,:;]?[ \t]*)")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """The template with its placeholders filled. An empty value takes its honorific and
+    separator with it (no `님, …` or `, thank you…` for a post without an author), and the
+    sentence it opened starts with a capital. Values are inserted literally: event text is
+    never itself used as a template."""
+
+    def slot(found: re.Match[str]) -> str:
+        name, tail = found.group(1), found.group(2)
+        if name not in values:
+            return found.group(0)
+        return values[name] + tail if values[name] else ""
+
+    template = template.strip()
+    text = _SLOT.sub(slot, template).strip()
+    first = _SLOT.match(template)
+    if first is not None and first.group(1) in values and not values[first.group(1)]:
+        text = text[:1].upper() + text[1:]
+    return text
 
 
 def _route_long_drafts(
@@ -170,7 +222,11 @@ def _route_long_drafts(
     kinds = {s.kind for s in steps}
     for step in list(steps):
         target, because = route_long_draft(
-            step.draft or "", category=decision.category, severity=decision.severity, limit=limit
+            step.draft or "",
+            category=decision.category,
+            severity=decision.severity,
+            limit=limit,
+            kind=step.kind,
         )
         if target is None:
             continue

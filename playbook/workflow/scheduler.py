@@ -17,7 +17,7 @@ from playbook.actions.card_view import CardView
 from playbook.actions.slack.card import build_reminder
 from playbook.core.clock import as_utc
 from playbook.core.db import session_scope
-from playbook.core.models import Incident, Step
+from playbook.core.models import Incident, Step, StepStatus
 from playbook.rules.source.model import RulesFile, in_force, parse_duration
 from playbook.workflow.actions import escalate
 from playbook.workflow.view import card_view, step_view
@@ -28,7 +28,8 @@ def run_due(engine: Engine, rules: RulesFile, now: datetime) -> int:
     with session_scope(engine) as session:
         due = session.exec(
             select(Step.id).where(
-                col(Step.status).in_(("active", "pending")),
+                # Only steps that can be acted on: one parked behind triage is nobody's delay.
+                Step.status == StepStatus.ACTIVE,
                 col(Step.due_at) <= now,
                 col(Step.escalated_at).is_(None),
             )

@@ -10,9 +10,9 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from playbook.core.errors import Conflict, InvalidInput, NotFound
-from playbook.core.models import AuditEntry, Incident, Step
+from playbook.core.models import AuditEntry, Incident, Step, StepStatus
 from playbook.incidents.audit import audit
-from playbook.rules.source.model import OUTCOMES
+from playbook.rules.source.model import OUTCOMES, PUBLIC_ANSWERS
 from playbook.workflow import action_plan
 
 Action = Literal["complete", "skip", "reopen", "assign"]
@@ -54,14 +54,38 @@ def open_prerequisites(step: Step, by_id: dict[int, Step]) -> list[Step]:
     return [by_id[d] for d in step.depends_on if d in by_id and by_id[d].status not in CLOSED]
 
 
+VERIFY = "verify_facts"
+MIN_REASON = 10  # letters and digits a reason for skipping verification must have
+
+
+def unverified(step: Step) -> bool:
+    """A verification skipped without a finding, that no lead has overridden: the gate holds."""
+    return (
+        step.kind == VERIFY
+        and step.status == StepStatus.SKIPPED
+        and "outcome" not in step.detail
+        and "override" not in step.detail
+    )
+
+
+def gate_held(step: Step, by_id: Mapping[int, Step]) -> bool:
+    """A public answer stays blocked while the verification it waits on is unverified (tip 1)."""
+    if step.kind not in PUBLIC_ANSWERS:
+        return False
+    return any(d in by_id and unverified(by_id[d]) for d in step.depends_on)
+
+
 def refresh(steps: list[Step]) -> list[tuple[Step, str]]:
-    """Activate steps whose prerequisites closed, park those whose reopened; returns changes."""
+    """Activate steps whose prerequisites closed, park those whose reopened, block public
+    answers behind a skipped verification; returns changes."""
     by_id = {s.id: s for s in steps if s.id is not None}
     changed = []
     for step in steps:
         if step.status in CLOSED:
             continue
         wanted = "pending" if open_prerequisites(step, by_id) else "active"
+        if wanted == "active" and gate_held(step, by_id):
+            wanted = StepStatus.BLOCKED
         if step.status != wanted:
             changed.append((step, step.status))
             step.status = wanted
@@ -129,6 +153,9 @@ def apply_action(
             raise Conflict(f"step {step_id} ({step.kind}) is already {step.status}", field="action")
         if not note:
             raise InvalidInput("a reason (`note`) is required to skip a step", field="note")
+        if step.kind == VERIFY:
+            _require_reason(note)
+            step.detail = {**step.detail, "skipped_by": by, "skipped_reason": note}
         _set(step, "skipped", now)
         changes.append(Change(step_id, step.kind, "skip", before, "skipped", by, note))
     elif action == "reopen":
@@ -146,6 +173,16 @@ def apply_action(
     return changes
 
 
+def _require_reason(note: str) -> None:
+    """Skipping verification needs a reason of substance: who decided is `by`, this is why."""
+    if sum(ch.isalnum() for ch in note) < MIN_REASON:
+        raise InvalidInput(
+            f"skipping the verification needs a real reason (at least {MIN_REASON} letters): "
+            "what makes verifying unnecessary, and who confirmed it",
+            field="note",
+        )
+
+
 def _complete(
     step: Step,
     by_id: dict[int | None, Step],
@@ -157,6 +194,12 @@ def _complete(
 ) -> list[Change]:
     if step.status in CLOSED:
         raise Conflict(f"step {step.id} ({step.kind}) is already {step.status}", field="action")
+    if step.status == StepStatus.BLOCKED:
+        raise Conflict(
+            f"step {step.id} ({step.kind}) is blocked: the facts were not verified (verification "
+            "was skipped); only a lead may choose to publish without verification",
+            field="step_id",
+        )
     waiting = open_prerequisites(step, by_id)  # type: ignore[arg-type]
     if waiting:
         names = ", ".join(f"step {w.id} ({w.kind}, {w.status})" for w in waiting)
@@ -209,7 +252,10 @@ def _reopen(
     before = step.status
     _set(step, "pending", now)
     changes = [Change(step.id or 0, step.kind, "reopen", before, "pending", by, note)]
-    if step.kind == "verify_facts" and "outcome" in step.detail:
+    if step.kind == VERIFY:  # a new verification: the skip and any override no longer hold
+        gone = ("override", "skipped_by", "skipped_reason")
+        step.detail = {k: v for k, v in step.detail.items() if k not in gone}
+    if step.kind == VERIFY and "outcome" in step.detail:
         outcome = step.detail["outcome"]
         step.detail = {k: v for k, v in step.detail.items() if k != "outcome"}
         for other in steps:

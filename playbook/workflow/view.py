@@ -11,9 +11,9 @@ from sqlmodel import Session
 from playbook.actions.card_view import CardView, StepView
 from playbook.actions.slack.card import PlanStepView, PointView, build_card
 from playbook.core.clock import as_utc
-from playbook.core.models import Incident, Step
+from playbook.core.models import Incident, Step, StepStatus
 from playbook.incidents.grouping import incident_stats
-from playbook.workflow.steps import action_plan, steps_of
+from playbook.workflow.steps import action_plan, steps_of, unverified
 
 CHANNEL_LIMIT_DEFAULT = 280
 
@@ -33,16 +33,32 @@ def step_view(
         assignee=step.assignee,
         due_at=as_utc(step.due_at) if step.due_at else None,
         version=step.version,
-        can_act=step.status == "active",
+        can_act=step.status == "active" or unverified(step),
         draft=detail.get("draft"),
         lint=lint,
         outcome=detail.get("outcome"),
-        note=detail.get("skipped_reason") or detail.get("note"),
+        note=_note(step, detail),
     )
     if plan is None:
         return view
     points = tuple(PointView(p.point, p.action, p.owner, p.date, p.count) for p in plan.points)
     return PlanStepView(**vars(view), points=points, events_scanned=plan.events_scanned)
+
+
+def _note(step: Step, detail: dict[str, Any]) -> str | None:
+    """The step's note; the verification gate's state stands out (in red when overridden)."""
+    override = detail.get("override")
+    if isinstance(override, dict):
+        return (
+            f"🔴 PUBLISHED WITHOUT VERIFICATION: {override.get('by')} chose to publish without "
+            f"verified facts: {override.get('note')}"
+        )
+    if step.status == StepStatus.BLOCKED:
+        return "⛔ Blocked: the facts were not verified. Only a lead may publish without them."
+    if unverified(step):
+        who = detail.get("skipped_by") or "someone"
+        return f"Skipped by {who}: {detail.get('skipped_reason')}. Public answers wait for a lead."
+    return detail.get("skipped_reason") or detail.get("note")
 
 
 def step_views(

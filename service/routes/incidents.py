@@ -15,11 +15,19 @@ from playbook.incidents.report import audit_trail, build_report
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
-from playbook.workflow import action_plan
+from playbook.workflow import action_plan, lifecycle
 from playbook.workflow.steps import steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.runtime import Runtime
-from service.schemas import AuditOut, EventOut, IncidentOut, StepActionIn, StepActionOut, StepOut
+from service.schemas import (
+    AuditOut,
+    EventOut,
+    IncidentActionIn,
+    IncidentOut,
+    StepActionIn,
+    StepActionOut,
+    StepOut,
+)
 from service.step_actions import perform
 
 router = APIRouter(
@@ -85,6 +93,23 @@ def list_incidents(
 def show_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep) -> IncidentOut:
     incident = get_incident(session, incident_id)
     return incident_out(session, incident, with_events=True, runtime=runtime)
+
+
+@router.post("/{incident_id}", response_model=IncidentOut)
+def act_on_incident(
+    incident_id: int, body: IncidentActionIn, session: SessionDep, runtime: RuntimeDep
+) -> IncidentOut:
+    """Resolve, close, reopen or assign the incident as a whole; audited, the card updated."""
+    incident = lifecycle.apply(
+        session,
+        incident_id,
+        body.action,
+        by=body.by,
+        now=runtime.clock.now(),
+        note=body.note,
+        assignee=body.assignee,
+    )
+    return incident_out(session, incident, with_events=False, runtime=runtime)
 
 
 @router.post("/{incident_id}/steps/{step_id}", response_model=StepActionOut)

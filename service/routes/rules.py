@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from playbook.editor.explain import explain
 from playbook.intake.events import EventIn
@@ -23,6 +23,12 @@ class RulesOut(BaseModel):
     backend: str
     rules: list[str]
     last_error: list[dict[str, Any]] | None = None
+    removed_rules: list[str] = Field(
+        default=[], description="rule ids the last reload removed from the rules it replaced"
+    )
+    removed_examples: list[str] = Field(
+        default=[], description="example names the last reload removed"
+    )
 
 
 def rules_out(runtime: Any) -> RulesOut:
@@ -35,6 +41,8 @@ def rules_out(runtime: Any) -> RulesOut:
         backend=loaded.playbook.matcher.name,
         rules=loaded.playbook.rule_ids,
         last_error=[p.as_dict() for p in error.problems] if error else None,
+        removed_rules=list(loaded.removed.rules),
+        removed_examples=list(loaded.removed.examples),
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from playbook.core.settings import REPO_ROOT
@@ -209,3 +212,25 @@ def test_watcher_reloads_good_files_and_refuses_bad_ones(tmp_path: Path, runtime
     assert runtime.check_rules_file() is False
     assert runtime.rules.playbook.version == good
     assert "duplicate key `rules`" in str(runtime.rules.last_error)
+
+
+def test_a_reload_that_removes_rules_and_examples_says_what_it_removed(
+    tmp_path: Path, runtime: Runtime, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    source = yaml.safe_load((REPO_ROOT / "rules.yaml").read_text(encoding="utf-8"))
+    dropped = [r["id"] for r in source["rules"][-4:]]
+    examples = [e["name"] for e in source["examples"]]
+    truncated = {**source, "rules": source["rules"][:-4], "examples": []}
+    rules.write_text(yaml.safe_dump(truncated, allow_unicode=True), encoding="utf-8")
+    runtime.rules.path = rules
+    with caplog.at_level(logging.WARNING, logger="playbook.rules"):
+        answer = client.post("/v1/rules/reload")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["removed_rules"] == dropped
+    assert body["removed_examples"] == examples and len(examples) > 0
+    warned = [r.getMessage() for r in caplog.records if "removed" in r.getMessage()]
+    assert len(warned) == 1
+    assert all(rule in warned[0] for rule in dropped)
+    assert f"{len(examples)} examples" in warned[0]

@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from playbook.core.clock import FakeClock
-from playbook.core.models import AuditEntry, Incident
+from playbook.core.models import AuditEntry, Incident, Step
 from playbook.rules.source.model import EscalationSettings, Expert, RulesFile
+from playbook.workflow.planner import lead_group
 from playbook.workflow.scheduler import run_due
 from service.runtime import Runtime
 
@@ -35,6 +36,11 @@ def open_incident(client: TestClient) -> int:
 def trail(runtime: Runtime, action: str) -> list[AuditEntry]:
     with Session(runtime.engine) as session:
         return list(session.exec(select(AuditEntry).where(AuditEntry.action == action)).all())
+
+
+def steps(runtime: Runtime, incident_id: int) -> list[Step]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(Step).where(Step.incident_id == incident_id)).all())
 
 
 def severity(runtime: Runtime, incident_id: int) -> str:
@@ -94,15 +100,69 @@ def test_severity_stays_when_the_rules_do_not_ask(
 def test_the_owners_lead_group_is_called(
     client: TestClient, runtime: Runtime, clock: FakeClock
 ) -> None:
-    open_incident(client)
+    incident_id = open_incident(client)
     model = runtime.rules.playbook.model
     experts = {
         topic: Expert(owner=e.owner, name=e.name, keywords=e.keywords, lead="subteam:S0LEADX")
         for topic, e in model.experts.items()
     }
     model = model.model_copy(update={"experts": experts})
-    clock.advance(hours=3)  # every step of the first hours is long overdue
+    triage = next(s for s in steps(runtime, incident_id) if s.kind == "triage")
+    done = client.post(
+        f"/v1/incidents/{incident_id}/steps/{triage.id}", json={"action": "complete", "by": "a"}
+    )
+    assert done.status_code == 200, done.text
+    clock.advance(hours=3)  # every active step of the first hours is long overdue
     run_due(runtime.engine, model, clock.now())
     notes = [e.note or "" for e in trail(runtime, "escalate")]
     expert_owned = [n for n in notes if "subteam:S0LEADX" in n]
     assert expert_owned, notes
+
+
+def test_steps_waiting_behind_triage_are_neither_reminded_nor_escalated(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    incident_id = open_incident(client)
+    clock.advance(hours=3)  # every step is past its due time; only triage can be acted on
+    run_due(runtime.engine, runtime.rules.playbook.model, clock.now())
+    run_due(runtime.engine, runtime.rules.playbook.model, clock.now())
+    by_id = {s.id: s for s in steps(runtime, incident_id)}
+    assert {by_id[e.step_id].kind for e in trail(runtime, "escalate")} == {"triage"}
+    waiting = [s for s in by_id.values() if s.status == "pending"]
+    assert waiting and all(s.reminded_at is None and s.escalated_at is None for s in waiting)
+
+
+def test_an_unowned_medium_triage_calls_the_comms_desk_not_the_ceos_office(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    unowned = runtime.rules.playbook.model.settings.escalation.unowned
+    assert severity(runtime, open_incident(client)) == "medium"
+    clock.advance(minutes=16)
+    run_due(runtime.engine, runtime.rules.playbook.model, clock.now())
+    clock.advance(minutes=30)
+    run_due(runtime.engine, runtime.rules.playbook.model, clock.now())
+    (entry,) = trail(runtime, "escalate")
+    assert entry.data["lead"] == unowned.medium == "subteam:S0COMMSDESK"
+    assert "CEO" not in str(entry.data["lead"])
+
+
+def test_unowned_escalation_follows_severity() -> None:
+    model = RulesFile.model_validate(
+        {
+            "version": 1,
+            "organisation": {"name": "Acme"},
+            "settings": {
+                "storm": {"notify": "subteam:S0CEO"},
+                "escalation": {"unowned": {"medium": "subteam:S0DESK"}},
+            },
+            "rules": [],
+        }
+    )
+    triage = Step(incident_id=1, position=0, kind="triage", title="t", owner=None)
+    called = {s: lead_group(model, triage, s) for s in ("low", "medium", "high", "critical")}
+    assert called == {
+        "low": None,
+        "medium": "subteam:S0DESK",
+        "high": "subteam:S0CEO",
+        "critical": "subteam:S0CEO",
+    }

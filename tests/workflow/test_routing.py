@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from playbook.core.models import Incident
 from playbook.intake.events import EventIn
 from playbook.rules.playbook import Playbook
 from playbook.text.length import TCO_LENGTH, draft_length
+from playbook.workflow import action_plan
 from playbook.workflow.planner import plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -73,3 +75,62 @@ def test_an_english_draft_of_281_letters_is_routed_and_280_is_not() -> None:
     fits = decide("my Hanbit bill is wrong", rules_with_draft("짧음", "x" * 280), "en")
     assert long["apologise"]["routed_to"] == "cs_handoff"
     assert "routed_to" not in fits["apologise"]
+
+
+def test_a_long_action_plan_is_the_companys_position_and_goes_to_the_blog() -> None:
+    # A medium complaint's answer to one customer goes to customer service; its action plan,
+    # published for everyone, is the official position (issue 13.13a).
+    incident = Incident(
+        title="t", category="complaint", severity="medium", rules_version="v", language="en"
+    )
+    assert action_plan.route("x" * 281, incident, 280)[0] == "blog_post"
+    assert action_plan.route("x" * 280, incident, 280) == (None, None)
+
+
+ANONYMOUS_RULES = textwrap.dedent(
+    """\
+    version: 1
+    organisation: {name: Hanbit Telecom, brand_terms: [한빛, Hanbit]}
+    rules:
+      - id: complaint
+        when: {fact: text, contains_any: [요금, bill]}
+        then:
+          category: complaint
+          severity: medium
+          steps:
+            - kind: acknowledge
+              draft:
+                ko: "{author}님, {org}입니다. 확인하고 있습니다."
+                en: "{author}, thank you for telling {org}. We are on it."
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "author", "expected"),
+    [
+        ("한빛 요금 이상해요", "ko", None, "Hanbit Telecom입니다. 확인하고 있습니다."),
+        ("my Hanbit bill", "en", None, "Thank you for telling Hanbit Telecom. We are on it."),
+        ("한빛 요금 이상해요", "ko", "kim", "@kim님, Hanbit Telecom입니다. 확인하고 있습니다."),
+        (
+            "my Hanbit bill",
+            "en",
+            "kim",
+            "@kim, thank you for telling Hanbit Telecom. We are on it.",
+        ),
+    ],
+)
+def test_a_draft_for_a_post_without_author_has_no_dangling_greeting(
+    text: str, lang: str, author: str | None, expected: str
+) -> None:
+    playbook = Playbook.from_text(ANONYMOUS_RULES, backend="python")
+    try:
+        raw: dict = {"id": "e1", "source": "twitter", "text": text, "lang": lang}
+        if author:
+            raw["author"] = {"id": "1", "handle": author}
+        event = EventIn.model_validate(raw)
+        decision = playbook.decide(playbook.facts(event, now=NOW), event)
+        (step,) = [s for s in plan(playbook.model, decision, event) if s.kind == "acknowledge"]
+    finally:
+        playbook.close()
+    assert step.draft == expected

@@ -63,6 +63,8 @@ def step_value(view: CardView, step: StepView, action: str | None = None) -> str
 
 def _step_actions(step: StepView) -> list[tuple[str, str, str | None]]:
     """(action, label, style) for every way this step can be moved on."""
+    if step.kind == "verify_facts" and step.status == "skipped":  # the gate: leads only
+        return [("override_verification", "Publish without verification", "danger")]
     first: list[tuple[str, str, str | None]] = [("complete", "Done", "primary")]
     if step.kind == "verify_facts":  # the facts step ends with a finding, not a plain "done"
         first = [(f"outcome_{key}", label, None) for key, label in OUTCOMES.items()]
@@ -323,6 +325,7 @@ _VERBS = {
     "escalate": "escalated",
     "edit_draft": "edited the draft of",
     "refresh": "moved",
+    "override_verification": "🔴 chose to publish without verification after",
 }
 
 

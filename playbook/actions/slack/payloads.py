@@ -14,7 +14,7 @@ OUTCOMES = {
     "needs_investigation": "Needs investigation",
 }
 ACTIONS = frozenset(
-    {"complete", "skip", "assign", "escalate", "edit_draft", "menu"}
+    {"complete", "skip", "assign", "escalate", "edit_draft", "menu", "override_verification"}
     | {f"outcome_{key}" for key in OUTCOMES}
 )
 

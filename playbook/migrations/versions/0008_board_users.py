@@ -1,7 +1,7 @@
 """Board accounts: users, one-time sign-in links, the generated session secret
 
 Revision ID: 0008
-Revises: 0005 (0006 and 0007 are being written in parallel; the integrator sets 0007)
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -100,11 +100,27 @@ class StormSettings(Strict):
     notify: str | None = None
 
 
+# `unowned:` may name the storm's notify group with this word instead of repeating it.
+STORM_NOTIFY = "storm"
+
+
+class UnownedEscalation(Strict):
+    """Who is called for an overdue step nobody owns, by the incident's severity: a Slack group
+    ("subteam:ID"), a person ("user:ID"), `storm` (the storm's notify group), or null (nobody
+    is paged; the escalation is posted in the card's thread)."""
+
+    low: str | None = None
+    medium: str | None = None
+    high: str | None = STORM_NOTIFY
+    critical: str | None = STORM_NOTIFY
+
+
 class EscalationSettings(Strict):
     """An overdue step: after `after`, the owner's lead is called and maybe severity raised."""
 
     after: str = "30m"
     raise_severity: bool = False
+    unowned: UnownedEscalation = UnownedEscalation()
 
     @field_validator("after")
     @classmethod
@@ -119,6 +135,9 @@ class Settings(Strict):
     grouping: GroupingSettings = GroupingSettings()
     storm: StormSettings = StormSettings()
     escalation: EscalationSettings = EscalationSettings()
+    # Who may override the verification gate besides the expert group's lead: Slack user ids
+    # and API key names.
+    admins: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
 
 
 class Expert(Strict):
