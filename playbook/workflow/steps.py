@@ -119,8 +119,7 @@ def apply_action(
     `experts` and `channel_limit` are the rules' (else what the workflow recorded, and 280).
     """
     steps = steps_of(session, incident.id or 0)
-    by_id = {s.id: s for s in steps}
-    step = by_id.get(step_id)
+    step = next((s for s in steps if s.id == step_id), None)
     if step is None:
         raise NotFound(f"incident {incident.id} has no step {step_id}", field="step_id")
     if expected_version is not None and step.version != expected_version:
@@ -129,37 +128,25 @@ def apply_action(
             f"now {step.status}",
             field="version",
         )
-    before = step.status
-    changes: list[Change] = []
-    if action == "assign":
-        if not assignee:
-            raise InvalidInput("`assignee` is required to assign a step", field="assignee")
-        step.assignee = assignee
-        step.version += 1
-        step.updated_at = now
-        changes.append(Change(step_id, step.kind, "assign", before, before, by, assignee))
-    elif action == "complete":
-        plan = None
-        if action_plan.needs_plan(step):
-            directory = action_plan.teams(experts, steps)
-            plan = action_plan.build(
-                session, incident, step, now=now, directory=directory, channel_limit=channel_limit
-            )
-        changes += _complete(step, by_id, by=by, now=now, note=note, outcome=outcome)
-        if plan is not None:  # the plan as published, no longer following new events
-            step.detail = plan.detail(step.detail, incident=incident, now=now)
+    if action == "complete":
+        changes = _complete_with_plan(
+            session,
+            incident,
+            step,
+            steps,
+            by=by,
+            now=now,
+            note=note,
+            outcome=outcome,
+            experts=experts,
+            channel_limit=channel_limit,
+        )
+    elif action == "assign":
+        changes = _assign(step, by=by, now=now, assignee=assignee)
     elif action == "skip":
-        if step.status in CLOSED:
-            raise Conflict(f"step {step_id} ({step.kind}) is already {step.status}", field="action")
-        if not note:
-            raise InvalidInput("a reason (`note`) is required to skip a step", field="note")
-        if step.kind == VERIFY:
-            _require_reason(note)
-            step.detail = {**step.detail, "skipped_by": by, "skipped_reason": note}
-        _set(step, "skipped", now)
-        changes.append(Change(step_id, step.kind, "skip", before, "skipped", by, note))
+        changes = _skip(step, by=by, now=now, note=note)
     elif action == "reopen":
-        changes += _reopen(step, steps, by=by, now=now, note=note)
+        changes = _reopen(step, steps, by=by, now=now, note=note)
     else:
         raise InvalidInput(f"unknown action `{action}`", field="action")
     for other, previous in refresh(steps):
@@ -170,6 +157,55 @@ def apply_action(
         )
     _record(session, incident, changes, now)
     _update_incident_status(session, incident, steps, by=by, now=now)
+    return changes
+
+
+def _assign(step: Step, *, by: str, now: datetime, assignee: str | None) -> list[Change]:
+    if not assignee:
+        raise InvalidInput("`assignee` is required to assign a step", field="assignee")
+    step.assignee = assignee
+    step.version += 1
+    step.updated_at = now
+    return [Change(step.id or 0, step.kind, "assign", step.status, step.status, by, assignee)]
+
+
+def _skip(step: Step, *, by: str, now: datetime, note: str | None) -> list[Change]:
+    if step.status in CLOSED:
+        raise Conflict(f"step {step.id} ({step.kind}) is already {step.status}", field="action")
+    if not note:
+        raise InvalidInput("a reason (`note`) is required to skip a step", field="note")
+    if step.kind == VERIFY:
+        _require_reason(note)
+        step.detail = {**step.detail, "skipped_by": by, "skipped_reason": note}
+    before = step.status
+    _set(step, "skipped", now)
+    return [Change(step.id or 0, step.kind, "skip", before, "skipped", by, note)]
+
+
+def _complete_with_plan(
+    session: Session,
+    incident: Incident,
+    step: Step,
+    steps: list[Step],
+    *,
+    by: str,
+    now: datetime,
+    note: str | None,
+    outcome: str | None,
+    experts: Mapping[str, action_plan.ExpertLike] | None,
+    channel_limit: int,
+) -> list[Change]:
+    """Complete the step; an action plan is kept as published, no longer following events."""
+    plan = None
+    if action_plan.needs_plan(step):
+        directory = action_plan.teams(experts, steps)
+        plan = action_plan.build(
+            session, incident, step, now=now, directory=directory, channel_limit=channel_limit
+        )
+    by_id: dict[int | None, Step] = {s.id: s for s in steps}
+    changes = _complete(step, by_id, by=by, now=now, note=note, outcome=outcome)
+    if plan is not None:
+        step.detail = plan.detail(step.detail, incident=incident, now=now)
     return changes
 
 
