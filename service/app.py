@@ -16,7 +16,7 @@ from playbook.core.settings import Settings, get_settings
 from service import errors
 from service.auth import SignInRequired, build_sessions, first_admin_link
 from service.limits import BodyLimit
-from service.pages import board, incident, report, signin
+from service.pages import board, incident, report, rules_page, signin
 from service.routes import events, health, incidents, rules, slack
 from service.runtime import Runtime
 
@@ -59,7 +59,7 @@ def create_app(
     install_signin_redirect(app)
     for module in (events, incidents, rules, health, slack):
         app.include_router(module.router)
-    for page in (signin, board, incident, report):
+    for page in (signin, board, incident, report, rules_page):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

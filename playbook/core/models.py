@@ -261,3 +261,15 @@ class ServiceSecret(SQLModel, table=True):
     name: str = Field(max_length=40, primary_key=True)
     value: str = Field(max_length=200)
     created_at: datetime = _when()
+
+
+class RulesVersion(SQLModel, table=True):
+    """One saved text of rules.yaml: who saved it and when, to compare and roll back."""
+
+    __tablename__ = "rules_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    hash: str = Field(max_length=40, index=True)
+    saved_by: str = Field(max_length=320)
+    saved_at: datetime = _when(index=True)

@@ -67,6 +67,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "not_yet": ("not yet", "아직"),
     "met": ("met", "준수"),
     "missed": ("missed", "초과"),
+    "playground": ("Rules playground", "규칙 실험실"),
+    "in_force": ("In force", "적용 중"),
+    "saved": ("Saved", "저장됨"),
+    "save": ("Save", "저장"),
+    "save_refused": (
+        "Not saved: the draft has problems; the rules in force stay.",
+        "저장하지 않았습니다: 초안에 문제가 있어 기존 규칙이 계속 적용됩니다.",
+    ),
+    "try_post": ("Try a post", "게시물로 시험"),
+    "stored_post": ("A stored post", "저장된 게시물"),
+    "paste_post": ("Paste a post's text or its JSON", "게시물 본문이나 JSON을 붙여 넣으세요"),
+    "preview": ("Preview", "미리 보기"),
+    "dry_run": ("Dry run over history", "과거 게시물로 시험"),
+    "last_posts": ("Last posts", "최근 게시물 수"),
+    "versions": ("Saved versions", "저장된 버전"),
+    "version": ("Version", "버전"),
+    "compare": ("Compare", "비교"),
+    "no_versions": ("Nothing saved here yet.", "아직 저장된 버전이 없습니다."),
+    "diff_heading": ("This version → the rules in force", "이 버전 → 적용 중인 규칙"),
+    "same_text": ("The same text as the rules in force.", "적용 중인 규칙과 같습니다."),
+    "rollback": ("Roll back to this version", "이 버전으로 되돌리기"),
+    "draft_rules": ("Draft", "초안"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -48,9 +49,11 @@ def free_port() -> int:
 def served(tmp_path: Path) -> Iterator[tuple[str, Runtime]]:
     """The app under uvicorn in a thread, on a free loopback port, over its own SQLite file."""
     port = free_port()
+    rules = tmp_path / "rules.yaml"  # the playground saves: a copy, never the repository's
+    shutil.copy(REPO_ROOT / "rules.yaml", rules)
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'board.db'}",
-        rules_file=REPO_ROOT / "rules.yaml",
+        rules_file=rules,
         watch_rules=False,
         port=port,
         board_poll_seconds=0.3,
@@ -129,5 +132,68 @@ def test_sign_in_watch_act_and_report(served: tuple[str, Runtime]) -> None:
 
         page.click("text=한국어")
         expect(page.locator("h1")).to_contain_text("사후 보고서")
+        browser.close()
+    assert outside == []
+
+
+def test_playground_break_fix_preview_save(served: tuple[str, Runtime]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, runtime = served
+    assert CHROMIUM.exists(), "Debian's chromium is missing: `make browser` installs it"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with session_scope(runtime.engine) as session:
+        token = invite(
+            session, "jun@example.com", role=Role.EDITOR, by="test", now=runtime.clock.now()
+        )
+    httpx.post(f"{base}/v1/events", json=RUMOUR).raise_for_status()
+    before = runtime.rules.playbook.version
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        outside: list[str] = []
+        page.on(
+            "request",
+            lambda r: outside.append(r.url) if urlsplit(r.url).hostname != "127.0.0.1" else None,
+        )
+        page.goto(f"{base}/signin/{token}")
+        page.click("#signin")
+        page.click("header nav >> text=Rules")
+        expect(page.locator("#version")).to_have_text(before)
+        editor = page.locator("#rules-text")
+        text = editor.input_value()
+        start = text.index("  - id: praise")
+        at = text.index("severity: low", start)
+        line = text[:at].count("\n") + 1
+
+        editor.fill(text[:at] + "severity: lowish" + text[at + len("severity: low") :])
+        problem = page.locator("#problems li").first
+        expect(problem).to_contain_text(f"{line}:17")
+        expect(problem).to_contain_text("lowish")
+        expect(page.locator(f'#gutter span.bad[data-line="{line}"]')).to_be_visible()
+
+        fixed = text.replace("title: Say thank you", "title: Say thanks")
+        editor.fill(fixed)
+        expect(page.locator("#check-status")).to_have_text("✓ OK")
+        expect(page.locator("#problems li")).to_have_count(0)
+
+        page.select_option("#post-pick", index=1)
+        page.click("#preview")
+        expect(page.locator("#preview-draft")).to_contain_text("rumour")
+        expect(page.locator("#preview-in-force")).to_contain_text("verify_facts")
+        page.click("#dry-run")
+        expect(page.locator("#dry-run-summary")).to_have_text("0 / 1")
+        page.screenshot(path=str(SCREENSHOTS / "playground.png"), full_page=True)
+
+        page.click("#save")
+        expect(page.locator("#saved")).to_be_visible()
+        after = runtime.rules.playbook.version
+        assert after != before
+        expect(page.locator("#version")).to_have_text(after)
+        expect(page.locator(f'#versions tr[data-hash="{after}"]')).to_contain_text(
+            "jun@example.com"
+        )
+        page.click(f'#versions tr[data-hash="{before}"] >> text=Compare')
+        expect(page.locator("#diff .dadd")).to_contain_text("title: Say thanks")
         browser.close()
     assert outside == []
