@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest postgres browser bench lock clean
+.PHONY: run test lint typecheck pytest postgres browser screenshots bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is needed (durable-rules does not build on 3.13)"; exit 1; }
@@ -26,10 +26,16 @@ postgres:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; fi
 
-# Debian's Chromium for the board's browser tests (Playwright drives it; nothing downloaded).
+# Debian's Chromium for the board's browser tests (Playwright drives it; nothing downloaded),
+# and a CJK font so Korean renders in pages and screenshots.
 browser:
-	@command -v chromium >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+# The README's pictures: the board, an incident, its report and the playground (docs/screenshots/).
+screenshots: $(STAMP) browser
+	$(BIN)/python -m bench.screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check playbook service tests bench
