@@ -25,11 +25,13 @@ from playbook.actions.slack.modals import (
     respond_to_draft_submission,
 )
 from playbook.actions.slack.payloads import ParsedAction, parse_action, parse_modal_submission
+from playbook.actions.slack.texts import say, verb
 from playbook.core.db import session_scope
 from playbook.core.errors import Conflict, PlaybookError
 from playbook.core.models import Incident, Step
 from playbook.workflow import lifecycle
 from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
+from playbook.workflow.kinds import kind
 from playbook.workflow.steps import Action, apply_action, load_step, steps_of
 from playbook.workflow.view import card_view, step_view
 from service.runtime import Runtime
@@ -38,14 +40,6 @@ log = logging.getLogger("playbook.slack")
 
 LIST_LIMIT = 20
 TEXT_CHARS = 3000
-HELP = (
-    "*/playbook* commands:\n"
-    "• `list`: open incidents\n"
-    "• `show ID`: one incident with its steps\n"
-    "• `status`: the rules version in force and the Slack queue\n"
-    "• `resolve ID`, `close ID`, `reopen ID`: the incident as a whole\n"
-    "• `assign ID @user`: give the incident an owner"
-)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>|@?([\w.-]{1,80})")
 
 
@@ -304,20 +298,21 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
 
 
 def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
-    """`/playbook list|show ID|status`; anything else gets the help."""
+    """`/playbook list|show ID|status` (or `목록`, `보기 ID`, `상태`); anything else: the help."""
     words = (form.get("text") or "").split()
-    verb = words[0].lower() if words else "help"
+    command = verb(words[0]) if words else "help"
+    language = runtime.model.organisation.language
     with session_scope(runtime.engine) as session:
-        if verb == "list" and len(words) == 1:
-            text = _list(session)
-        elif verb == "show" and len(words) == 2 and words[1].lstrip("#").isdigit():
-            text = _show(session, int(words[1].lstrip("#")))
-        elif verb == "status" and len(words) == 1:
-            text = _status(runtime, session)
-        elif verb in lifecycle.ACTIONS and len(words) == (3 if verb == "assign" else 2):
-            text = _lifecycle(runtime, session, form, words)
+        if command == "list" and len(words) == 1:
+            text = _list(session, language)
+        elif command == "show" and len(words) == 2 and words[1].lstrip("#").isdigit():
+            text = _show(session, int(words[1].lstrip("#")), language)
+        elif command == "status" and len(words) == 1:
+            text = _status(runtime, session, language)
+        elif command in lifecycle.ACTIONS and len(words) == (3 if command == "assign" else 2):
+            text = _lifecycle(runtime, session, form, [command, *words[1:]])
         else:
-            text = HELP
+            text = say("help", language)
     return {"response_type": "ephemeral", "text": truncate(text, TEXT_CHARS)}
 
 
@@ -344,15 +339,16 @@ def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: 
     return f"Incident #{incident.id} is {escape(incident.status)}{owner}."
 
 
-def _line(incident: Incident) -> str:
+def _line(incident: Incident, language: str) -> str:
     title = escape(truncate(incident.title, 120))
+    events = say("events", language, count=incident.event_count)
     return (
         f"#{incident.id} {escape(incident.severity)} {escape(incident.category)}: {title} "
-        f"({incident.event_count} events)"
+        f"({events})"
     )
 
 
-def _list(session: Session) -> str:
+def _list(session: Session, language: str) -> str:
     query = (
         select(Incident)
         .where(Incident.status == "open")
@@ -361,32 +357,42 @@ def _list(session: Session) -> str:
     )
     incidents = list(session.exec(query))
     if not incidents:
-        return "No open incidents."
+        return say("no_open", language)
     total = session.exec(
         select(func.count()).select_from(Incident).where(Incident.status == "open")
     ).one()
-    head = f"*Open incidents* ({len(incidents)} of {total}):"
-    return "\n".join([head, *(_line(i) for i in incidents)])
+    head = say("open_head", language, shown=len(incidents), total=total)
+    return "\n".join([head, *(_line(i, language) for i in incidents)])
 
 
-def _show(session: Session, incident_id: int) -> str:
+def _show(session: Session, incident_id: int, language: str) -> str:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        return f"No incident #{incident_id}."
-    lines = [f"*{_line(incident)}*", f"Status: {escape(incident.status)}"]
+        return say("no_incident", language, id=incident_id)
+    status = say("status_line", language, status=escape(incident.status))
+    lines = [f"*{_line(incident, language)}*", status]
     for step in steps_of(session, incident_id):
-        who = step.assignee or step.owner or "unassigned"
+        who = step.assignee or step.owner or say("unassigned", language)
         lines.append(
-            f"• {escape(truncate(step.title, 120))} `{escape(step.kind)}`: "
+            f"• {escape(truncate(_step_title(step, language), 120))} `{escape(step.kind)}`: "
             f"{escape(step.status)} ({escape(who)})"
         )
     return "\n".join(lines)
 
 
-def _status(runtime: Runtime, session: Session) -> str:
+def _step_title(step: Step, language: str) -> str:
+    """A kind's own title in the team's language; a title the rules gave stays as written."""
+    default = kind(step.kind)
+    return default.title(language) if step.title == default.title("en") else step.title
+
+
+def _status(runtime: Runtime, session: Session, language: str) -> str:
     loaded = runtime.rules.current
-    return (
-        f"Rules version `{escape(loaded.playbook.version)}` in force since "
-        f"{loaded.loaded_at:%Y-%m-%d %H:%M} UTC ({len(loaded.playbook.rule_ids)} rules)\n"
-        f"Slack queue: {outbox.pending_count(session)} pending"
+    return say(
+        "rules_status",
+        language,
+        version=escape(loaded.playbook.version),
+        since=f"{loaded.loaded_at:%Y-%m-%d %H:%M}",
+        count=len(loaded.playbook.rule_ids),
+        pending=outbox.pending_count(session),
     )

@@ -308,3 +308,30 @@ def test_slash_commands(
     assert slack_runtime.rules.playbook.version in status
     assert "Slack queue: 0 pending" in status
     assert "`list`" in command(app, clock, "what <!channel>")["text"]
+
+
+def test_slash_commands_in_korean(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """`organisation.language: ko`: Korean sub-commands, and every answer in Korean."""
+    from playbook.core.settings import REPO_ROOT
+
+    text = (REPO_ROOT / "rules.yaml").read_text(encoding="utf-8")
+    assert slack_runtime.model.organisation.language == "en"  # the default file's language
+    korean = text.replace("  name: Hanbit Telecom\n", "  name: Hanbit Telecom\n  language: ko\n")
+    slack_runtime.rules.reload(korean)
+    assert slack_runtime.model.organisation.language == "ko"
+    assert command(app, clock, "목록")["text"] == "진행 중인 사건이 없습니다."
+    incident_id = start(app, slack_runtime)
+    listed = command(app, clock, "목록")["text"]
+    assert listed.startswith("*진행 중인 사건* (1건 중 1건):")
+    assert "게시물 1건" in listed
+    assert command(app, clock, "list")["text"] == listed  # English verbs keep working
+    shown = command(app, clock, f"보기 {incident_id}")["text"]
+    assert "상태: open" in shown and "`triage`: active" in shown
+    assert "• 분류: 유형을 확인하고 답할지 정하기 `triage`" in shown  # the kind's Korean title
+    assert "#999 사건이 없습니다." in command(app, clock, "보기 999")["text"]
+    status = command(app, clock, "상태")["text"]
+    assert "Slack 발송 대기: 0건" in status and slack_runtime.rules.playbook.version in status
+    helped = command(app, clock, "도움말")["text"]
+    assert "`목록`" in helped and "`보기 번호`" in helped and "`상태`" in helped

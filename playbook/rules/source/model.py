@@ -77,6 +77,7 @@ class Strict(BaseModel):
 
 class Organisation(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
+    language: Literal["ko", "en"] = "en"  # what Slack cards, notices and `/playbook` speak
     ceo_handles: list[str] = []
     brand_handles: list[str] = []
     brand_terms: list[str] = []
