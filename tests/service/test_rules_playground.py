@@ -26,10 +26,16 @@ PRAISE = {
 
 
 def praise_severity(severity: str, text: str = RULES_TEXT) -> str:
-    """The default rules with the praise rule's severity changed (line 572)."""
+    """The default rules with the praise rule's severity changed (at PRAISE_LINE:17)."""
     start = text.index("  - id: praise")
     at = text.index("severity: low", start)
     return text[:at] + f"severity: {severity}" + text[at + len("severity: low") :]
+
+
+PRAISE_LINE = (
+    RULES_TEXT[: RULES_TEXT.index("severity: low", RULES_TEXT.index("  - id: praise"))].count("\n")
+    + 1
+)
 
 
 def retitled(text: str = RULES_TEXT) -> str:
@@ -60,7 +66,7 @@ def test_check_reports_problems_at_line_and_column_as_the_cli(client: TestClient
     body = client.post("/v1/rules/check", json={"text": broken}).json()
     assert body["ok"] is False
     (problem,) = body["problems"]
-    assert (problem["line"], problem["column"], problem["rule"]) == (572, 17, "praise")
+    assert (problem["line"], problem["column"], problem["rule"]) == (PRAISE_LINE, 17, "praise")
     (expected,) = check_text(broken, problem["file"])
     assert problem["message"] == expected.message and "lowish" in problem["message"]
     yaml_error = client.post("/v1/rules/check", json={"text": "rules: [\n  - id: x\n"}).json()
@@ -81,7 +87,7 @@ def test_preview_under_a_draft_beside_the_rules_in_force(client: TestClient) -> 
         "/v1/rules/preview", json={"event": PRAISE, "rules": praise_severity("lowish")}
     )
     assert refused.status_code == 422
-    assert refused.json()["problems"][0]["line"] == 572
+    assert refused.json()["problems"][0]["line"] == PRAISE_LINE
     missing = client.post("/v1/rules/preview", json={"event": {"source": "t"}})
     assert missing.status_code == 422 and "id" in missing.text
 
@@ -131,7 +137,7 @@ def test_save_refuses_a_broken_draft_and_the_rules_in_force_stay(
     before = runtime.rules.playbook.version
     answer = client.post("/rules/save", data={"csrf": csrf, "text": praise_severity("lowish")})
     assert answer.status_code == 422
-    assert "572:17" in answer.text and "lowish" in answer.text  # shown at its line, kept
+    assert f"{PRAISE_LINE}:17" in answer.text and "lowish" in answer.text  # shown at its line, kept
     assert runtime.rules.playbook.version == before
     assert rules_copy.read_text(encoding="utf-8") == RULES_TEXT
     # A draft that compiles but breaks an example is refused by the trial, too.
