@@ -261,3 +261,18 @@ class ServiceSecret(SQLModel, table=True):
     name: str = Field(max_length=40, primary_key=True)
     value: str = Field(max_length=200)
     created_at: datetime = _when()
+
+
+class Advocate(SQLModel, table=True):
+    """An account that praises the brand or helps others, remembered over months (tip 6).
+
+    `topics` maps each topic the account spoke about to when it last did (ISO time).
+    """
+
+    author_key: str = Field(max_length=300, primary_key=True)
+    handle: str = Field(max_length=100, index=True)
+    followers: int = Field(default=0, sa_type=BigInteger)
+    praise_count: int = 0
+    helpful_count: int = 0
+    last_seen_at: datetime = _when(index=True)
+    topics: dict[str, str] = _json({})
