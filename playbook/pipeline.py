@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
 from playbook.core.models import Event, Incident, Step
+from playbook.incidents.advocates import remember as remember_advocate
 from playbook.incidents.audit import audit
 from playbook.incidents.grouping import (
     Match,
@@ -199,6 +200,7 @@ def ingest(
         if again is None:
             raise
         return duplicate_result(session, again)
+    remember_advocate(session, event, decision, playbook.model, result.incident_id, key, now)
     count_event(session, facts["topics"], now)  # last: its row locks are held the least time
     return result
 

@@ -273,3 +273,18 @@ class RulesVersion(SQLModel, table=True):
     hash: str = Field(max_length=40, index=True)
     saved_by: str = Field(max_length=320)
     saved_at: datetime = _when(index=True)
+
+
+class Advocate(SQLModel, table=True):
+    """An account that praises the brand or helps others, remembered over months (tip 6).
+
+    `topics` maps each topic the account spoke about to when it last did (ISO time).
+    """
+
+    author_key: str = Field(max_length=300, primary_key=True)
+    handle: str = Field(max_length=100, index=True)
+    followers: int = Field(default=0, sa_type=BigInteger)
+    praise_count: int = 0
+    helpful_count: int = 0
+    last_seen_at: datetime = _when(index=True)
+    topics: dict[str, str] = _json({})

@@ -13,7 +13,8 @@ from playbook.core.errors import Conflict, InvalidInput, NotFound
 from playbook.core.models import AuditEntry, Incident, Step, StepStatus
 from playbook.incidents.audit import audit
 from playbook.rules.source.model import OUTCOMES, PUBLIC_ANSWERS
-from playbook.workflow import action_plan
+from playbook.workflow import action_plan, advocates_view
+from playbook.workflow.advocates_view import AdvocatesLike
 
 Action = Literal["complete", "skip", "reopen", "assign"]
 CLOSED = ("done", "skipped")
@@ -112,12 +113,11 @@ def apply_action(
     expected_version: int | None = None,
     experts: Mapping[str, action_plan.ExpertLike] | None = None,
     channel_limit: int = action_plan.CHANNEL_LIMIT,
+    advocates: AdvocatesLike | None = None,
 ) -> list[Change]:
-    """Apply one person's action to one step and everything that follows from it.
-
-    Completing an action plan keeps the plan as it stands (points, draft) on the step;
-    `experts` and `channel_limit` are the rules' (else what the workflow recorded, and 280).
-    """
+    """Apply one person's action to one step and all that follows. Completing keeps an action
+    plan (points, draft), or the advocates to invite, as they stand on the step; `experts`,
+    `channel_limit`, `advocates` are the rules' (else what the workflow recorded, 280, none)."""
     steps = steps_of(session, incident.id or 0)
     step = next((s for s in steps if s.id == step_id), None)
     if step is None:
@@ -129,6 +129,7 @@ def apply_action(
             field="version",
         )
     if action == "complete":
+        advocates_view.freeze(session, incident, step, now=now, advocates=advocates)
         changes = _complete_with_plan(
             session,
             incident,

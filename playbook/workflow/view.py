@@ -13,6 +13,8 @@ from playbook.actions.slack.card import PlanStepView, PointView, build_card
 from playbook.core.clock import as_utc
 from playbook.core.models import Incident, Step, StepStatus
 from playbook.incidents.grouping import incident_stats
+from playbook.workflow import advocates_view
+from playbook.workflow.advocates_view import AdvocatesLike
 from playbook.workflow.steps import action_plan, steps_of, unverified
 
 CHANNEL_LIMIT_DEFAULT = 280
@@ -69,12 +71,40 @@ def step_views(
     *,
     channel_limit: int = CHANNEL_LIMIT_DEFAULT,
     experts: Mapping[str, action_plan.ExpertLike] | None = None,
+    advocates: AdvocatesLike | None = None,
 ) -> tuple[StepView, ...]:
-    """Every step as shown now: an open action plan is computed from the incident's events."""
+    """Every step as shown now: an open action plan is computed from the incident's events,
+    the advocates to invite from those remembered."""
     shown = action_plan.shown_details(
         session, incident, steps, now=now, experts=experts, channel_limit=channel_limit
     )
-    return tuple(step_view(s, *shown.get(s.id or 0, (None, None))) for s in steps)
+    invited = advocates_view.shown_details(session, incident, steps, now=now, advocates=advocates)
+    views: list[StepView] = []
+    for step in steps:
+        if step.id in invited:
+            detail, invitees = invited[step.id or 0]
+            views.append(advocates_view.with_invitees(step_view(step, detail), invitees))
+        else:
+            views.append(step_view(step, *shown.get(step.id or 0, (None, None))))
+    return tuple(views)
+
+
+def shown_step_details(
+    session: Session,
+    incident: Incident,
+    steps: list[Step],
+    *,
+    now: datetime,
+    channel_limit: int = CHANNEL_LIMIT_DEFAULT,
+    experts: Mapping[str, action_plan.ExpertLike] | None = None,
+    advocates: AdvocatesLike | None = None,
+) -> dict[int, dict[str, Any]]:
+    """The details the API shows in place of the stored ones: open plans and advocate lists."""
+    plans = action_plan.shown_details(
+        session, incident, steps, now=now, experts=experts, channel_limit=channel_limit
+    )
+    invited = advocates_view.shown_details(session, incident, steps, now=now, advocates=advocates)
+    return {step_id: detail for step_id, (detail, _) in [*plans.items(), *invited.items()]}
 
 
 def card_view(
@@ -84,6 +114,7 @@ def card_view(
     channel_limit: int = CHANNEL_LIMIT_DEFAULT,
     *,
     experts: Mapping[str, action_plan.ExpertLike] | None = None,
+    advocates: AdvocatesLike | None = None,
 ) -> CardView:
     """The card's content. Without `experts` (the rules' `experts:`), a plan's owners come
     from the experts the workflow recorded when it was planned."""
@@ -105,7 +136,13 @@ def card_view(
         post_url=summary.get("url"),
         excerpt=summary.get("excerpt", ""),
         steps=step_views(
-            session, incident, steps, now, channel_limit=channel_limit, experts=experts
+            session,
+            incident,
+            steps,
+            now,
+            channel_limit=channel_limit,
+            experts=experts,
+            advocates=advocates,
         ),
         updated_at=as_utc(incident.updated_at),
         channel_limit=channel_limit,
@@ -120,6 +157,7 @@ def render_card(
     *,
     channel_limit: int = CHANNEL_LIMIT_DEFAULT,
     experts: Mapping[str, action_plan.ExpertLike] | None = None,
+    advocates: AdvocatesLike | None = None,
 ) -> dict[str, Any]:
-    view = card_view(session, incident, now, channel_limit, experts=experts)
+    view = card_view(session, incident, now, channel_limit, experts=experts, advocates=advocates)
     return build_card(view, now)

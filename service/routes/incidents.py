@@ -15,8 +15,9 @@ from playbook.incidents.report import audit_trail, build_report
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
-from playbook.workflow import action_plan, lifecycle
+from playbook.workflow import lifecycle
 from playbook.workflow.steps import steps_of
+from playbook.workflow.view import shown_step_details
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.runtime import Runtime
 from service.schemas import (
@@ -56,8 +57,7 @@ def incident_out(
     if runtime is not None:
         now = runtime.clock.now()
         topics = list(topic_rates(session, incident.topics, now).values())
-        shown = action_plan.shown_details(session, incident, steps, now=now, **runtime.in_force())
-        details = {step_id: detail for step_id, (detail, _) in shown.items()}
+        details = shown_step_details(session, incident, steps, now=now, **runtime.in_force())
     return IncidentOut.of(incident, steps, events, details, topics)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from playbook.actions.card_view import CardView, StepView
+from playbook.actions.slack.advocates import advocates_lines
 from playbook.actions.slack.blocks import (
     BUTTON_CHARS,
     FALLBACK_CHARS,
@@ -189,6 +190,7 @@ def _step_text(view: CardView, step: StepView, now: datetime, compact: bool) -> 
     if step.note:
         lines.append(f"📝 {safe_text(step.note, 300)}")
     lines += points_lines(step, compact)
+    lines += advocates_lines(step, compact)
     if step.draft is not None and step.status not in CLOSED and not compact:
         lines += _draft_lines(view, step)
     return "\n".join(lines)

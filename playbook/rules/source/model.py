@@ -149,8 +149,22 @@ class Expert(Strict):
 
 
 class Advocates(Strict):
+    """Who invites advocates (tip 6); the accounts `pin`ned first, `exclude`d never listed;
+    `helpful`: terms marking a reply that answers another user's complaint or question."""
+
     owner: str
     name: str | None = None
+    pin: list[Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_.\-]{1,100}$")]] = []
+    exclude: list[Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_.\-]{1,100}$")]] = []
+    helpful: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
+    listed: Annotated[int, Field(ge=1, le=20)] = 5  # accounts the step shows
+
+    @model_validator(mode="after")
+    def _pinned_or_excluded(self) -> Advocates:
+        pinned = {h.removeprefix("@").lower() for h in self.pin}  # `@Fan_1` is `fan_1`
+        if both := sorted(pinned & {h.removeprefix("@").lower() for h in self.exclude}):
+            raise ValueError(f"accounts both pinned and excluded: {', '.join(both)}")
+        return self
 
 
 class KeywordList(Strict):
@@ -377,7 +391,9 @@ class InForce(TypedDict):
 
     experts: Mapping[str, Expert]
     channel_limit: int
+    advocates: Advocates | None
 
 
 def in_force(model: RulesFile) -> InForce:
-    return {"experts": model.experts, "channel_limit": model.settings.channel_limit}
+    limit = model.settings.channel_limit
+    return {"experts": model.experts, "channel_limit": limit, "advocates": model.advocates}
