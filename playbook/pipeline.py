@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
 from playbook.core.models import Event, Incident, Step
+from playbook.incidents import stories
 from playbook.incidents.audit import audit
 from playbook.incidents.grouping import (
     Match,
@@ -23,10 +24,10 @@ from playbook.incidents.grouping import (
 )
 from playbook.incidents.storm import check_storm
 from playbook.intake.events import EventIn
-from playbook.intake.facts import AuthorHistory, summary, topic_facts
+from playbook.intake.facts import AuthorHistory, IncidentStats, summary, topic_facts
 from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
-from playbook.rules.source.model import SEVERITIES
+from playbook.rules.source.model import SEVERITIES, GroupingSettings, parse_duration
 from playbook.text import pii
 from playbook.workflow.planner import PlannedStep, create_steps, plan, storm_steps
 from playbook.workflow.steps import refresh, steps_of
@@ -145,15 +146,14 @@ def ingest(
     key = author_key(event)
     fp = fingerprint(event.text)
     grouping = playbook.model.settings.grouping
+    words = () if event.repost_of else stories.terms(event.text)  # a repost adds no words
     match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
-    stats, author_known = (
-        stats_and_author(session, match.incident, now, key) if match else (None, False)
-    )
-    facts = playbook.facts(
-        event, now=now, history=author_history(session, key, playbook, now), incident=stats
-    )
-    facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
-    decision = playbook.decide(facts, event)
+    decision, stats, author_known = _decide(session, event, playbook, match, key, now)
+    if match is None:
+        match = _by_story(session, words, decision, grouping, now)
+        if match is not None:  # decide again, knowing the incident's numbers
+            decision, stats, author_known = _decide(session, event, playbook, match, key, now)
+    facts = decision.facts
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
         result = _join(
@@ -185,6 +185,7 @@ def ingest(
         if incident is not None:
             remember(session, incident, fp, now)
             adopt_orphans(session, incident, event, now)
+        stories.prune(session, now, parse_duration(grouping.window))
         prune(session, now)  # old topic counts: swept now and then, when an incident opens
     _store_event(
         session, event, decision, playbook, result.incident_id, key, now, store_personal_data
@@ -198,8 +199,55 @@ def ingest(
         if again is None:
             raise
         return duplicate_result(session, again)
+    stories.count_terms(session, words, now)
+    if result.incident_id is not None and words:
+        stories.learn(session, result.incident_id, words)
     count_event(session, facts["topics"], now)  # last: its row locks are held the least time
     return result
+
+
+def _decide(
+    session: Session,
+    event: EventIn,
+    playbook: Playbook,
+    match: Match | None,
+    key: str | None,
+    now: datetime,
+) -> tuple[Decision, IncidentStats | None, bool]:
+    """The rules' decision, knowing the incident the event joins (its stats), and whether the
+    author already posted in it."""
+    stats, author_known = (
+        stats_and_author(session, match.incident, now, key) if match else (None, False)
+    )
+    facts = playbook.facts(
+        event, now=now, history=author_history(session, key, playbook, now), incident=stats
+    )
+    facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
+    return playbook.decide(facts, event), stats, author_known
+
+
+def _by_story(
+    session: Session,
+    words: tuple[str, ...],
+    decision: Decision,
+    grouping: GroupingSettings,
+    now: datetime,
+) -> Match | None:
+    found = stories.find_story(
+        session,
+        words,
+        category=decision.category,
+        topics=decision.topics,
+        settings=grouping,
+        now=now,
+    )
+    if found is None:
+        return None
+    return Match(
+        found.incident,
+        f"tells the story of incident {found.incident.id}: {', '.join(found.shared[:6])} "
+        f"({found.score:.0%}, threshold {grouping.story_similarity:.0%})",
+    )
 
 
 def _store_event(

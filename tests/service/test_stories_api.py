@@ -1,0 +1,92 @@
+"""Stories, not strings: rewordings of one story join one incident; storms escalate by kind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from playbook.actions.sinks import ConsoleSink
+from playbook.core.clock import FakeClock
+from playbook.core.models import AuditEntry, Incident
+from playbook.core.settings import REPO_ROOT, Settings
+from service.app import create_app
+from service.runtime import Runtime
+
+WORDINGS = [
+    "한빛텔레콤 부도 난다는 소문 돌던데 진짜임? 파산 신청 준비 중이래",
+    "한빛텔레콤 곧 파산한대요 부도 위기라는 얘기 블라인드에 떴음",
+    "한빛텔레콤 부도설 사실인가요? 파산하면 내 요금제는 어떻게 되는 거지",
+    "한빛텔레콤 파산 직전이라는 지라시 받았는데 부도 맞음?",
+    "한빛텔레콤 회사 망한다고 부도 파산 얘기 도는데 해지해야 하나",
+]
+THANKS = "한빛텔레콤 상담원분 너무 친절하셨어요 감사합니다 덕분에 문제 해결했어요"
+
+
+def post(client: TestClient, i: int, text: str) -> dict:
+    body = {
+        "id": f"s{i}",
+        "source": "twitter",
+        "text": text,
+        "author": {"id": f"a{i}", "handle": f"user{i}", "followers": 100},
+    }
+    answer = client.post("/v1/events", json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+@pytest.fixture
+def spike_client(
+    settings: Settings, clock: FakeClock, db_engine: Engine, tmp_path: Path
+) -> Iterator[TestClient]:
+    """The default rules with a storm at 50 events (the default is 100): a 60-post spike."""
+    rules = (REPO_ROOT / "rules.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "rules.yaml"
+    path.write_text(rules.replace("event_count: 100\n", "event_count: 50\n"), encoding="utf-8")
+    settings.rules_file = path
+    runtime = Runtime.build(settings, clock=clock, sink=ConsoleSink(), engine=db_engine)
+    with TestClient(create_app(runtime, workers=False), client=("127.0.0.1", 1)) as client:
+        yield client
+    runtime.rules.close()
+
+
+def test_a_rumour_in_five_wordings_is_one_story(spike_client: TestClient, clock: FakeClock) -> None:
+    client = spike_client
+    incidents: dict[int, int] = {}
+    for i in range(60):
+        clock.advance(seconds=10)
+        answer = post(client, i, f"{WORDINGS[i % 5]} {'ㅠ' * (i // 5)}")
+        incidents[answer["incident_id"]] = incidents.get(answer["incident_id"], 0) + 1
+    assert len(incidents) <= 2, incidents
+    assert max(incidents.values()) >= 55, incidents
+    biggest = max(incidents, key=lambda k: incidents[k])
+    detail = client.get(f"/v1/incidents/{biggest}").json()
+    assert detail["category"] == "rumour"
+    kinds = {s["kind"] for s in detail["steps"]}
+    assert {"convene_committee", "verify_facts", "correct_rumour", "engage_advocates"} <= kinds
+
+
+def test_a_storm_of_thanks_pages_nobody(
+    client: TestClient, clock: FakeClock, runtime: Runtime, db_engine: Engine
+) -> None:
+    for i in range(120):
+        clock.advance(seconds=3)
+        post(client, i, f"{THANKS} {'!' * (i % 7)} {i}")
+    with Session(db_engine) as session:
+        incidents = session.exec(select(Incident)).all()
+        actions = {a.action for a in session.exec(select(AuditEntry))}
+    assert all(i.severity != "critical" for i in incidents)
+    assert "storm" not in actions
+    assert "storm_notice" in actions
+    steps = [
+        s["kind"] for i in incidents for s in client.get(f"/v1/incidents/{i.id}").json()["steps"]
+    ]
+    assert "convene_committee" not in steps
+    runtime.deliverer.drain()
+    texts = [m.get("text") or "" for m in runtime.sink.messages]  # type: ignore[attr-defined]
+    assert not any("subteam^S0CEOOFFICE" in t for t in texts)
+    assert any("nobody is paged" in t for t in texts)
