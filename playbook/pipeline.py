@@ -22,6 +22,7 @@ from playbook.incidents.grouping import (
     remember,
     stats_and_author,
 )
+from playbook.incidents.keepup import keep_up
 from playbook.incidents.storm import check_storm
 from playbook.intake.events import EventIn
 from playbook.intake.facts import AuthorHistory, IncidentStats, summary, topic_facts
@@ -399,6 +400,9 @@ def _join(
         )
         incident.severity = decision.severity
     steps = steps_of(session, incident.id or 0)
+    # Issue 15: the joining post's needs (category, private channel, reopening).
+    steps += keep_up(session, incident, steps, decision, event, playbook.model, now=now)
+    steps.sort(key=lambda s: s.position)
     if check_storm(session, incident, playbook, now=now, rate=rate):
         steps += storm_steps(session, incident, playbook.model, steps, now)
         refresh(steps)

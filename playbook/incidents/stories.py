@@ -41,7 +41,8 @@ NOVEL_SHARE = 0.5  # a term new to the window weighs this share of a rare one
 SALIENT = 1.5  # a shared term counts towards story_min_terms from this weight (IDF) up
 CATEGORY_BONUS = 0.1  # same category: a little closer
 TOPIC_BONUS = 0.05  # a shared expert topic: a little closer
-CANDIDATES = 3  # the best-covering incidents weighed for category and topic
+COSINE = False
+CANDIDATES = 5  # the best-covering incidents weighed for category and topic
 OPPOSED = {("praise", "complaint"), ("praise", "rumour"), ("praise", "abuse")}
 
 _KEPT_TAGS = {"NNG", "NNP", "XR", "VV", "VA"}  # nouns, roots, verb and adjective lemmas
@@ -154,9 +155,7 @@ def weights(session: Session, words: Iterable[str], now: datetime, window: int) 
     docs = counts.get(DOCS, 0) + 1 + PRIOR_DOCS
     novel = NOVEL_SHARE * math.log(docs / 2)
     return {
-        t: math.log(docs / (counts[t] + 1)) if counts.get(t) else novel
-        for t in wanted
-        if t != DOCS
+        t: math.log(docs / (counts[t] + 1)) if counts.get(t) else novel for t in wanted if t != DOCS
     }
 
 
@@ -239,15 +238,45 @@ def find_story(
         if sum(weight[t] >= SALIENT for t in shared) >= settings.story_min_terms:
             covered = sum(weight[t] * min(1.0, vector[t] / posts / FULL_SHARE) for t in shared)
             scored.append((covered / total, incident_id, shared))
+    top = sorted(scored, reverse=True)[:CANDIDATES]
+    likeness = _cosines(session, weight, [i for _c, i, _s in top], now, window) if COSINE else {}
     best: StoryMatch | None = None
-    for covered, incident_id, shared in sorted(scored, reverse=True)[:CANDIDATES]:
+    for covered, incident_id, shared in top:
         incident = session.get(Incident, incident_id)
         if incident is None:
             continue
-        score = covered + _agreement(incident, category, topics)
+        base = likeness.get(incident_id, covered)
+        score = base + _agreement(incident, category, topics)
         if score >= settings.story_similarity and (best is None or score > best.score):
             best = StoryMatch(incident, round(score, 3), shared)
     return best
+
+
+_VECTORS = select(IncidentTerm.incident_id, IncidentTerm.term, IncidentTerm.count).where(
+    col(IncidentTerm.incident_id).in_(bindparam("ids", expanding=True))
+)
+
+
+def _cosines(
+    session: Session, post: dict[str, float], ids: list[int], now: datetime, window: int
+) -> dict[int, float]:
+    """Cosine of the post's weighted terms and each incident's centroid (term share x IDF)."""
+    if not ids:
+        return {}
+    vectors: dict[int, dict[str, int]] = defaultdict(dict)
+    for incident_id, term, count in session.execute(_VECTORS, {"ids": ids}):
+        vectors[incident_id][term] = count
+    known = weights(session, {t for v in vectors.values() for t in v}, now, window)
+    known.update(post)
+    norm_post = math.sqrt(sum(w * w for w in post.values())) or 1.0
+    result = {}
+    for incident_id, vector in vectors.items():
+        posts = max(vector.get(DOCS, 1), 1)
+        centroid = {t: n / posts * known[t] for t, n in vector.items() if t != DOCS}
+        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+        dot = sum(w * centroid.get(t, 0.0) for t, w in post.items())
+        result[incident_id] = dot / norm_post / norm
+    return result
 
 
 def _agreement(incident: Incident, category: str, topics: list[str]) -> float:

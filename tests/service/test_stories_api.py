@@ -90,3 +90,63 @@ def test_a_storm_of_thanks_pages_nobody(
     texts = [m.get("text") or "" for m in runtime.sink.messages]  # type: ignore[attr-defined]
     assert not any("subteam^S0CEOOFFICE" in t for t in texts)
     assert any("nobody is paged" in t for t in texts)
+
+
+def close_every_step(client: TestClient, incident_id: int) -> None:
+    for step in client.get(f"/v1/incidents/{incident_id}").json()["steps"]:
+        answer = client.post(
+            f"/v1/incidents/{incident_id}/steps/{step['id']}",
+            json={"action": "skip", "by": "t", "note": "answered"},
+        )
+        assert answer.status_code == 200, answer.text
+
+
+def test_a_complaint_joining_a_resolved_question_reopens_it_as_a_complaint(
+    client: TestClient, clock: FakeClock, db_engine: Engine
+) -> None:
+    question = post(client, 1, "@hanbit_care 요금제 변경은 앱에서 어떻게 하나요?")
+    incident_id = question["incident_id"]
+    assert question["category"] == "question"
+    close_every_step(client, incident_id)
+    before = client.get(f"/v1/incidents/{incident_id}").json()
+    assert before["status"] == "resolved"
+    clock.advance(minutes=5)
+    body = {
+        "id": "s2",
+        "source": "twitter",
+        "text": "앱에서 바꿨더니 요금이 두 번 청구됐어요. 환불 안 해주면 소비자원에 신고합니다 진짜 화나네요",
+        "author": {"id": "a2", "handle": "angry", "followers": 300},
+        "in_reply_to": "s1",
+    }
+    joined = client.post("/v1/events", json=body).json()
+    assert joined["incident_id"] == incident_id and joined["category"] == "complaint"
+    after = client.get(f"/v1/incidents/{incident_id}").json()
+    assert after["status"] == "open"
+    assert after["category"] == "complaint"
+    kinds = {s["kind"]: s["status"] for s in after["steps"]}
+    assert "apologise" in kinds or "promise_follow_up" in kinds, kinds
+    closed = {s["id"] for s in before["steps"]}
+    assert all(s["status"] == "skipped" for s in after["steps"] if s["id"] in closed)
+    with Session(db_engine) as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.incident_id == incident_id))
+        actions = {(a.action, a.to_state) for a in entries}
+    assert {("category", "complaint"), ("status", "open")} <= actions
+
+
+def test_a_reply_with_a_phone_number_adds_a_private_channel(client: TestClient) -> None:
+    first = post(client, 1, "한빛 인터넷 어제부터 계속 끊겨요 너무 불편합니다")
+    incident_id = first["incident_id"]
+    kinds = [s["kind"] for s in client.get(f"/v1/incidents/{incident_id}").json()["steps"]]
+    assert "private_channel" not in kinds
+    body = {
+        "id": "s2",
+        "source": "twitter",
+        "text": "저도요 연락 주세요 010-1234-5678",
+        "author": {"id": "a2", "handle": "other", "followers": 30},
+        "in_reply_to": "s1",
+    }
+    joined = client.post("/v1/events", json=body).json()
+    assert joined["incident_id"] == incident_id
+    detail = client.get(f"/v1/incidents/{incident_id}").json()
+    kinds = [s["kind"] for s in detail["steps"]]
+    assert kinds.count("private_channel") == 1
