@@ -147,7 +147,8 @@ def ingest(
     key = author_key(event)
     fp = fingerprint(event.text)
     grouping = playbook.model.settings.grouping
-    words = () if event.repost_of else stories.terms(event.text)  # a repost adds no words
+    brand = playbook.model.organisation.brand_terms
+    words = () if event.repost_of else stories.salient(event.text, brand)  # reposts add none
     match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
     decision, stats, author_known = _decide(session, event, playbook, match, key, now)
     if match is None:

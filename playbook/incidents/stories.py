@@ -125,6 +125,18 @@ def terms(text: str) -> tuple[str, ...]:
     return tuple(found)[:MAX_TERMS]
 
 
+def salient(text: str, brand_terms: Iterable[str]) -> tuple[str, ...]:
+    """The post's terms without the brand's own names: they are in every post, even before
+    the traffic has shown it."""
+    brand = _brand_words(tuple(brand_terms))
+    return tuple(t for t in terms(text) if t not in brand)
+
+
+@lru_cache(maxsize=16)
+def _brand_words(brand_terms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(t for name in brand_terms for t in terms(name))
+
+
 # --- rarity in recent traffic ----------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from playbook.actions.sinks import ConsoleSink
+from bench.storm import mixed_events, rewordings
+from playbook.actions.console import ConsoleSink
 from playbook.core.clock import FakeClock
 from playbook.core.models import AuditEntry, Incident
 from playbook.core.settings import REPO_ROOT, Settings
@@ -150,3 +153,33 @@ def test_a_reply_with_a_phone_number_adds_a_private_channel(client: TestClient) 
     detail = client.get(f"/v1/incidents/{incident_id}").json()
     kinds = [s["kind"] for s in detail["steps"]]
     assert kinds.count("private_channel") == 1
+
+
+def test_eighty_rewordings_through_the_batch_make_at_most_three_incidents(
+    client: TestClient,
+) -> None:
+    events = rewordings(80, random.Random(15))
+    answer = client.post("/v1/events/batch", json={"events": events})
+    assert answer.status_code == 200, answer.text
+    incidents = Counter(
+        item["result"]["incident_id"] for item in answer.json()["results"] if item["ok"]
+    )
+    assert sum(incidents.values()) == 80
+    assert len(incidents) <= 3, incidents
+
+
+def test_twenty_unrelated_stories_interleaved_stay_twenty(client: TestClient) -> None:
+    events = mixed_events(3, random.Random(15))
+    answer = client.post("/v1/events/batch", json={"events": events})
+    assert answer.status_code == 200, answer.text
+    by_story: dict[str, set[int]] = {}
+    for item, event in zip(answer.json()["results"], events, strict=True):
+        story = str(event["id"]).split("-")[0]
+        by_story.setdefault(story, set()).add(item["result"]["incident_id"])
+    assert len(by_story) == 20
+    # Posts the rules ignore have no incident; every other story has one of its own.
+    held = {story: incidents - {None} for story, incidents in by_story.items()}
+    assert sum(1 for incidents in held.values() if incidents) >= 10, held
+    owners = Counter(i for incidents in held.values() for i in incidents)
+    assert all(n == 1 for n in owners.values()), sorted(held.items())  # one story each
+    assert all(len(incidents) <= 1 for incidents in held.values()), held
