@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from playbook.core.errors import NotFound
 from playbook.core.models import Event, Incident
+from playbook.incidents import lifecycle
 from playbook.incidents.listing import IncidentFilter, find_incidents
 from playbook.incidents.report import audit_trail, build_report
 from playbook.intake.facts import TopicRate
@@ -96,6 +98,20 @@ def act_on_step(
         incident=incident_out(session, incident, with_events=False, runtime=runtime),
         changes=[c.__dict__ for c in changes],
     )
+
+
+class MergeIn(BaseModel):
+    into: int = Field(ge=1, le=2**31 - 1)
+    by: str = Field(default="api", max_length=200)
+
+
+@router.post("/{incident_id}/merge", response_model=IncidentOut)
+def merge_incident(
+    incident_id: int, body: MergeIn, session: SessionDep, runtime: RuntimeDep
+) -> IncidentOut:
+    """Merge this incident into `into` (one story); answers the survivor."""
+    survivor = lifecycle.merge(session, incident_id, body.into, by=body.by, now=runtime.clock.now())
+    return incident_out(session, survivor, with_events=True, runtime=runtime)
 
 
 @router.get("/{incident_id}/audit", response_model=list[AuditOut])

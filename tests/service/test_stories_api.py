@@ -183,3 +183,37 @@ def test_twenty_unrelated_stories_interleaved_stay_twenty(client: TestClient) ->
     owners = Counter(i for incidents in held.values() for i in incidents)
     assert all(n == 1 for n in owners.values()), sorted(held.items())  # one story each
     assert all(len(incidents) <= 1 for incidents in held.values()), held
+
+
+def test_staff_merge_two_incidents_and_grouping_learns(
+    client: TestClient, clock: FakeClock, db_engine: Engine
+) -> None:
+    one = post(client, 1, "한빛텔레콤 다음 달부터 인터넷 요금 30% 인상한다는 소문 돌던데 진짜임?")
+    other = post(client, 2, "@hanbit_care 고객센터 연결이 한 시간째 안 되는데 이거 정상인가요")
+    assert one["incident_id"] != other["incident_id"]
+    clock.advance(minutes=1)
+    answer = client.post(
+        f"/v1/incidents/{other['incident_id']}/merge",
+        json={"into": one["incident_id"], "by": "kim"},
+    )
+    assert answer.status_code == 200, answer.text
+    survivor = answer.json()
+    assert survivor["id"] == one["incident_id"] and survivor["event_count"] == 2
+    assert {e["id"] for e in survivor["events"]} == {"s1", "s2"}
+    merged = client.get(f"/v1/incidents/{other['incident_id']}").json()
+    assert merged["status"] == "merged"
+    again = client.post(
+        f"/v1/incidents/{other['incident_id']}/merge", json={"into": one["incident_id"]}
+    )
+    assert again.status_code == 409
+    assert client.post("/v1/incidents/999/merge", json={"into": 1}).status_code == 404
+    itself = client.post(
+        f"/v1/incidents/{one['incident_id']}/merge", json={"into": one["incident_id"]}
+    )
+    assert itself.status_code == 422
+    clock.advance(minutes=1)
+    copy = post(client, 3, "@hanbit_care 고객센터 연결이 한 시간째 안 되는데 이거 정상인가요 ㅠㅠ")
+    assert copy["incident_id"] == one["incident_id"]  # a copy of the merged story: the survivor
+    with Session(db_engine) as session:
+        actions = {a.action for a in session.exec(select(AuditEntry))}
+    assert {"merged", "absorbed"} <= actions
