@@ -22,14 +22,14 @@ from playbook.incidents.grouping import (
     remember,
     stats_and_author,
 )
-from playbook.incidents.keepup import keep_up
 from playbook.incidents.storm import check_storm
 from playbook.intake.events import EventIn
 from playbook.intake.facts import AuthorHistory, IncidentStats, summary, topic_facts
 from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
-from playbook.rules.source.model import SEVERITIES, GroupingSettings, parse_duration
+from playbook.rules.source.model import SEVERITIES, parse_duration
 from playbook.text import pii
+from playbook.workflow.keepup import keep_up
 from playbook.workflow.planner import PlannedStep, create_steps, plan, storm_steps
 from playbook.workflow.steps import refresh, steps_of
 
@@ -147,15 +147,11 @@ def ingest(
     key = author_key(event)
     fp = fingerprint(event.text)
     grouping = playbook.model.settings.grouping
-    brand = playbook.model.organisation.brand_terms
-    words = () if event.repost_of else stories.salient(event.text, brand)  # reposts add none
+    words = stories.words_of(event, playbook.model.organisation.brand_terms)
     match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
     decision, stats, author_known = _decide(session, event, playbook, match, key, now)
-    if match is None:
-        match = _by_story(session, words, decision, grouping, now)
-        if match is not None:  # decide again, knowing the incident's numbers
-            decision, stats, author_known = _decide(session, event, playbook, match, key, now)
-    facts = decision.facts
+    if match is None and (match := stories.story_match(session, words, decision, grouping, now)):
+        decision, stats, author_known = _decide(session, event, playbook, match, key, now)
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
         result = _join(
@@ -204,7 +200,7 @@ def ingest(
     stories.count_terms(session, words, now)
     if result.incident_id is not None and words:
         stories.learn(session, result.incident_id, words)
-    count_event(session, facts["topics"], now)  # last: its row locks are held the least time
+    count_event(session, decision.facts["topics"], now)  # last: its row locks are held least
     return result
 
 
@@ -226,30 +222,6 @@ def _decide(
     )
     facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
     return playbook.decide(facts, event), stats, author_known
-
-
-def _by_story(
-    session: Session,
-    words: tuple[str, ...],
-    decision: Decision,
-    grouping: GroupingSettings,
-    now: datetime,
-) -> Match | None:
-    found = stories.find_story(
-        session,
-        words,
-        category=decision.category,
-        topics=decision.topics,
-        settings=grouping,
-        now=now,
-    )
-    if found is None:
-        return None
-    return Match(
-        found.incident,
-        f"tells the story of incident {found.incident.id}: {', '.join(found.shared[:6])} "
-        f"({found.score:.0%}, threshold {grouping.story_similarity:.0%})",
-    )
 
 
 def _store_event(

@@ -26,6 +26,9 @@ from sqlmodel import Session, col, delete, select
 
 from playbook.core.clock import as_utc
 from playbook.core.models import Incident, IncidentTerm, StoryTerm
+from playbook.incidents.grouping import Match
+from playbook.intake.events import EventIn
+from playbook.rules.playbook import Decision
 from playbook.rules.source.model import GroupingSettings, parse_duration
 from playbook.text.normalize import fold, strip_links, strip_rt_prefix
 
@@ -130,6 +133,11 @@ def salient(text: str, brand_terms: Iterable[str]) -> tuple[str, ...]:
     the traffic has shown it."""
     brand = _brand_words(tuple(brand_terms))
     return tuple(t for t in terms(text) if t not in brand)
+
+
+def words_of(event: EventIn, brand_terms: Iterable[str]) -> tuple[str, ...]:
+    """What a post says for the story path; a repost says nothing new."""
+    return () if event.repost_of else salient(event.text, brand_terms)
 
 
 @lru_cache(maxsize=16)
@@ -300,3 +308,29 @@ def _agreement(incident: Incident, category: str, topics: list[str]) -> float:
     if topics and incident.topics:
         bonus += TOPIC_BONUS if set(topics) & set(incident.topics) else -TOPIC_BONUS
     return bonus
+
+
+def story_match(
+    session: Session,
+    words: tuple[str, ...],
+    decision: Decision,
+    grouping: GroupingSettings,
+    now: datetime,
+) -> Match | None:
+    """The story path's match (with the reason explain and the API show), once the rules have
+    decided on the post alone; the caller decides again, knowing the incident's numbers."""
+    found = find_story(
+        session,
+        words,
+        category=decision.category,
+        topics=decision.topics,
+        settings=grouping,
+        now=now,
+    )
+    if found is None:
+        return None
+    return Match(
+        found.incident,
+        f"tells the story of incident {found.incident.id}: {', '.join(found.shared[:6])} "
+        f"({found.score:.0%}, threshold {grouping.story_similarity:.0%})",
+    )

@@ -11,13 +11,12 @@ from sqlmodel import Session, col, select
 
 from playbook.core.errors import NotFound
 from playbook.core.models import Event, Incident
-from playbook.incidents import lifecycle
 from playbook.incidents.listing import IncidentFilter, find_incidents
 from playbook.incidents.report import audit_trail, build_report
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
-from playbook.workflow import action_plan
+from playbook.workflow import action_plan, lifecycle
 from playbook.workflow.steps import steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
 from service.runtime import Runtime
