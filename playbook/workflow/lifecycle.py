@@ -1,4 +1,4 @@
-"""Staff join two incidents that are one story: events, steps and grouping move to the survivor."""
+"""Staff merge two incidents that are one story, or split one that is two."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
 from playbook.core.errors import Conflict, InvalidInput, NotFound
-from playbook.core.models import Event, Incident, IncidentBand, IncidentStatus, IncidentTerm
+from playbook.core.models import Event, Incident, IncidentBand, IncidentStatus, IncidentTerm, Step
 from playbook.incidents.audit import audit
 from playbook.rules.source.model import SEVERITIES
 from playbook.workflow.steps import refresh, steps_of
@@ -116,3 +116,99 @@ def _move_grouping(session: Session, merged: Incident, survivor: Incident, now: 
             session.add(
                 IncidentTerm(incident_id=survivor.id or 0, term=term.term, count=term.count)
             )
+
+
+def split(
+    session: Session, incident_id: int, event_ids: list[str], *, by: str, now: datetime
+) -> Incident:
+    """Move the chosen events (by their ids) into a new incident with a fresh copy of the
+    workflow (every step open again); returns the new incident."""
+    source = _get(session, incident_id, "incident_id")
+    if source.status in (IncidentStatus.MERGED, IncidentStatus.CLOSED):
+        raise Conflict(f"incident {source.id} is {source.status}", field="incident_id")
+    wanted = set(event_ids)
+    query = select(Event).where(Event.incident_id == source.id)
+    events = [e for e in session.exec(query)]
+    chosen = [e for e in events if e.external_id in wanted]
+    missing = wanted - {e.external_id for e in chosen}
+    if not chosen or missing:
+        raise InvalidInput(
+            f"not events of incident {source.id}: {sorted(missing)}", field="event_ids"
+        )
+    if len(chosen) == len(events):
+        raise InvalidInput("a split leaves at least one event behind", field="event_ids")
+    new = _split_incident(session, source, chosen, now)
+    _copy_steps(session, source, new, now)
+    source.event_count = max(source.event_count - len(chosen), 1)
+    source.updated_at = now
+    source.version += 1
+    note = f"{len(chosen)} event(s) of #{source.id} split into #{new.id} by {by}"
+    audit(session, source, actor=by, action="split", at=now, note=note, data={"into": new.id})
+    audit(
+        session,
+        new,
+        actor=by,
+        action="created",
+        at=now,
+        to_state="open",
+        note=note,
+        data={"split_from": source.id, "events": sorted(wanted)},
+    )
+    outbox.enqueue_card(session, source, now=now)
+    outbox.enqueue_card(session, new, now=now)
+    return new
+
+
+def _split_incident(
+    session: Session, source: Incident, chosen: list[Event], now: datetime
+) -> Incident:
+    first = min(chosen, key=lambda e: e.id or 0)
+    new = Incident(
+        title=f"{source.category.capitalize()}: split from #{source.id}",
+        category=source.category,
+        severity=source.severity,
+        event_count=len(chosen),
+        author_count=len({e.author_key for e in chosen if e.author_key}) or 1,
+        reach=sum(e.followers or 0 for e in chosen),
+        rules_version=source.rules_version,
+        matched_rules=list(source.matched_rules),
+        channel=source.channel,
+        language=source.language,
+        topics=list(source.topics),
+        root_source=first.source,
+        root_external_id=first.external_id,
+        summary={"split_from": source.id, "url": first.url},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(new)
+    session.flush()
+    for event in chosen:
+        event.incident_id = new.id
+    return new
+
+
+def _copy_steps(session: Session, source: Incident, new: Incident, now: datetime) -> None:
+    """The source's steps, open again, their prerequisites linked among the copies."""
+    old = steps_of(session, source.id or 0)
+    copies = [
+        Step(
+            incident_id=new.id or 0,
+            position=step.position,
+            kind=step.kind,
+            title=step.title,
+            owner=step.owner,
+            applies_if=list(step.applies_if),
+            detail={k: v for k, v in step.detail.items() if k not in ("done_by", "note")},
+            due_at=step.due_at,
+            created_at=now,
+            updated_at=now,
+        )
+        for step in old
+    ]
+    session.add_all(copies)
+    session.flush()
+    ids = {o.id: c.id or 0 for o, c in zip(old, copies, strict=True)}
+    for step, copy in zip(old, copies, strict=True):
+        copy.depends_on = [ids[d] for d in step.depends_on if d in ids]
+    refresh(copies)

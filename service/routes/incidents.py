@@ -113,6 +113,22 @@ def merge_incident(
     return incident_out(session, survivor, with_events=True, runtime=runtime)
 
 
+class SplitIn(BaseModel):
+    event_ids: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        min_length=1, max_length=1000
+    )
+    by: str = Field(default="api", max_length=200)
+
+
+@router.post("/{incident_id}/split", response_model=IncidentOut)
+def split_incident(
+    incident_id: int, body: SplitIn, session: SessionDep, runtime: RuntimeDep
+) -> IncidentOut:
+    """Move the chosen events into a new incident; answers the new incident."""
+    new = lifecycle.split(session, incident_id, body.event_ids, by=body.by, now=runtime.clock.now())
+    return incident_out(session, new, with_events=True, runtime=runtime)
+
+
 @router.get("/{incident_id}/audit", response_model=list[AuditOut])
 def incident_audit(incident_id: int, session: SessionDep) -> list[AuditOut]:
     """The incident's audit trail, oldest first: who did what, when, from what to what."""

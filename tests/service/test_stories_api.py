@@ -217,3 +217,32 @@ def test_staff_merge_two_incidents_and_grouping_learns(
     with Session(db_engine) as session:
         actions = {a.action for a in session.exec(select(AuditEntry))}
     assert {"merged", "absorbed"} <= actions
+
+
+def test_staff_split_chosen_events_into_a_new_incident(
+    client: TestClient, clock: FakeClock, db_engine: Engine
+) -> None:
+    first = post(client, 1, "한빛텔레콤 인터넷 또 먹통입니다. 벌써 세 시간째예요. 너무 화나네요")
+    incident_id = first["incident_id"]
+    for i in (2, 3):
+        clock.advance(seconds=30)
+        body = {"id": f"s{i}", "source": "twitter", "text": "저도 그래요 ㅠㅠ", "in_reply_to": "s1"}
+        assert client.post("/v1/events", json=body).json()["incident_id"] == incident_id
+    answer = client.post(f"/v1/incidents/{incident_id}/split", json={"event_ids": ["s3"]})
+    assert answer.status_code == 200, answer.text
+    new = answer.json()
+    assert new["id"] != incident_id and new["event_count"] == 1
+    assert [e["id"] for e in new["events"]] == ["s3"]
+    assert {s["kind"] for s in new["steps"]} == {
+        s["kind"] for s in client.get(f"/v1/incidents/{incident_id}").json()["steps"]
+    }
+    assert all(s["status"] in ("active", "pending") for s in new["steps"])
+    old = client.get(f"/v1/incidents/{incident_id}").json()
+    assert old["event_count"] == 2 and {e["id"] for e in old["events"]} == {"s1", "s2"}
+    unknown = client.post(f"/v1/incidents/{incident_id}/split", json={"event_ids": ["nope"]})
+    assert unknown.status_code == 422 and "event_ids" in unknown.text
+    everything = client.post(f"/v1/incidents/{incident_id}/split", json={"event_ids": ["s1", "s2"]})
+    assert everything.status_code == 422
+    with Session(db_engine) as session:
+        actions = {a.action for a in session.exec(select(AuditEntry))}
+    assert "split" in actions
