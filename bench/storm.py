@@ -60,6 +60,29 @@ STORIES = [
 ]
 
 
+# One rumour told in other words (issue 15): who, what is claimed, where it was read, asked how.
+WHO = ["한빛텔레콤", "한빛텔레콤이", "우리 통신사 한빛텔레콤", "한빛텔레콤 본사"]
+CLAIMS = [
+    "부도 나고 파산 신청한다는 소문",
+    "파산 직전이라 곧 부도 처리된다는 얘기",
+    "부도 위기에 파산까지 간다는 지라시",
+    "곧 파산한다 부도났다는 글",
+    "부도설에 파산설까지 도는 거",
+]
+WHERE = ["블라인드에서 봤는데", "단톡방에 돌던데", "커뮤니티에 올라왔던데", "지인이 그러던데"]
+ASKED = ["진짜임?", "사실인가요?", "맞아요? 해지해야 하나", "실화냐 ㄷㄷ"]
+
+
+def rewordings(total: int, rng: random.Random) -> list[dict[str, object]]:
+    """`total` posts of one rumour, each worded from parts: few are copies of another."""
+    events: list[dict[str, object]] = []
+    for i in range(total):
+        text = " ".join([rng.choice(WHO), rng.choice(CLAIMS), rng.choice(WHERE), rng.choice(ASKED)])
+        author = {"id": f"r{i}", "handle": f"reword{i}", "followers": rng.randrange(20, 2000)}
+        events.append({"id": f"r{i}", "source": "twitter", "text": text, "author": author})
+    return events
+
+
 def storm_events(total: int, rng: random.Random) -> list[dict[str, object]]:
     events: list[dict[str, object]] = []
     for i in range(total):
@@ -172,6 +195,7 @@ def main() -> None:
     args.add_argument("--batch", type=int, default=500)
     args.add_argument("--per-story", type=int, default=50)
     args.add_argument("--queries", action="store_true", help="count SQL statements per event")
+    args.add_argument("--rewordings", type=int, default=0, help="a storm of N rewordings instead")
     args.add_argument("--database", help="with --queries: an empty database's URL (PostgreSQL)")
     opts = args.parse_args()
     rng = random.Random(7)
@@ -188,10 +212,12 @@ def main() -> None:
         }
         proc, url = serve("service", env)
         try:
-            seconds, incidents = push(url, storm_events(opts.events, rng), opts.batch)
+            storm = rewordings(opts.rewordings, rng) if opts.rewordings else None
+            total = opts.rewordings or opts.events
+            seconds, incidents = push(url, storm or storm_events(total, rng), opts.batch)
             top = incidents.most_common(1)[0][1] if incidents else 0
             print(
-                f"storm: {opts.events} events in {seconds:.1f} s ({opts.events / seconds:.0f}/s); "
+                f"storm: {total} events in {seconds:.1f} s ({total / seconds:.0f}/s); "
                 f"{len(incidents)} incident(s), the largest with {top} events"
             )
             time.sleep(3)  # let the outbox worker (1 s interval) deliver the last card update

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
 from playbook.core.models import Event, Incident, Step
+from playbook.incidents import stories
 from playbook.incidents.advocates import remember as remember_advocate
 from playbook.incidents.audit import audit
 from playbook.incidents.grouping import (
@@ -25,11 +26,12 @@ from playbook.incidents.grouping import (
 )
 from playbook.incidents.storm import check_storm
 from playbook.intake.events import EventIn
-from playbook.intake.facts import AuthorHistory, summary, topic_facts
+from playbook.intake.facts import AuthorHistory, IncidentStats, summary, topic_facts
 from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
-from playbook.rules.source.model import SEVERITIES
+from playbook.rules.source.model import SEVERITIES, parse_duration
 from playbook.text import pii
+from playbook.workflow.keepup import keep_up
 from playbook.workflow.planner import PlannedStep, create_steps, plan, storm_steps
 from playbook.workflow.steps import refresh, steps_of
 
@@ -147,15 +149,11 @@ def ingest(
     key = author_key(event)
     fp = fingerprint(event.text)
     grouping = playbook.model.settings.grouping
+    words = stories.words_of(event, playbook.model.organisation.brand_terms)
     match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
-    stats, author_known = (
-        stats_and_author(session, match.incident, now, key) if match else (None, False)
-    )
-    facts = playbook.facts(
-        event, now=now, history=author_history(session, key, playbook, now), incident=stats
-    )
-    facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
-    decision = playbook.decide(facts, event)
+    decision, stats, author_known = _decide(session, event, playbook, match, key, now)
+    if match is None and (match := stories.story_match(session, words, decision, grouping, now)):
+        decision, stats, author_known = _decide(session, event, playbook, match, key, now)
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
         result = _join(
@@ -187,6 +185,7 @@ def ingest(
         if incident is not None:
             remember(session, incident, fp, now)
             adopt_orphans(session, incident, event, now)
+        stories.prune(session, now, parse_duration(grouping.window))
         prune(session, now)  # old topic counts: swept now and then, when an incident opens
     _store_event(
         session, event, decision, playbook, result.incident_id, key, now, store_personal_data
@@ -200,9 +199,32 @@ def ingest(
         if again is None:
             raise
         return duplicate_result(session, again)
+    stories.count_terms(session, words, now)
+    if result.incident_id is not None and words:
+        stories.learn(session, result.incident_id, words)
     remember_advocate(session, event, decision, playbook.model, result.incident_id, key, now)
-    count_event(session, facts["topics"], now)  # last: its row locks are held the least time
+    count_event(session, decision.facts["topics"], now)  # last: its row locks are held least
     return result
+
+
+def _decide(
+    session: Session,
+    event: EventIn,
+    playbook: Playbook,
+    match: Match | None,
+    key: str | None,
+    now: datetime,
+) -> tuple[Decision, IncidentStats | None, bool]:
+    """The rules' decision, knowing the incident the event joins (its stats), and whether the
+    author already posted in it."""
+    stats, author_known = (
+        stats_and_author(session, match.incident, now, key) if match else (None, False)
+    )
+    facts = playbook.facts(
+        event, now=now, history=author_history(session, key, playbook, now), incident=stats
+    )
+    facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
+    return playbook.decide(facts, event), stats, author_known
 
 
 def _store_event(
@@ -384,6 +406,9 @@ def _join(
         )
         incident.severity = decision.severity
     steps = steps_of(session, incident.id or 0)
+    # Issue 15: the joining post's needs (category, private channel, reopening).
+    steps += keep_up(session, incident, steps, decision, event, playbook.model, now=now)
+    steps.sort(key=lambda s: s.position)
     if check_storm(session, incident, playbook, now=now, rate=rate):
         steps += storm_steps(session, incident, playbook.model, steps, now)
         refresh(steps)

@@ -288,3 +288,31 @@ class Advocate(SQLModel, table=True):
     helpful_count: int = 0
     last_seen_at: datetime = _when(index=True)
     topics: dict[str, str] = _json({})
+
+
+class StoryTerm(SQLModel, table=True):
+    """Posts received in one 10-minute bucket that carry one salient term (its recent rarity).
+
+    The row with the empty term counts every post of the bucket: the documents of the IDF.
+    """
+
+    __tablename__ = "story_term"
+    __table_args__ = (Index("ix_story_term_bucket", "bucket"),)
+
+    term: str = Field(max_length=80, primary_key=True)
+    bucket: int = Field(primary_key=True, sa_type=BigInteger)  # Unix second the bucket starts
+    count: int = 0
+
+
+class IncidentTerm(SQLModel, table=True):
+    """How many of an incident's posts carry one salient term: the story's term vector.
+
+    The row with the empty term counts the posts that contributed terms.
+    """
+
+    __tablename__ = "incident_term"
+    __table_args__ = (Index("ix_incident_term_term", "term"),)
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    term: str = Field(max_length=80, primary_key=True)
+    count: int = 0

@@ -28,8 +28,35 @@ def check_storm(
         return False
     if not crossing:
         return False
+    if incident.category not in storm.categories:
+        _report(session, incident, playbook, now=now, rate=rate)
+        return False
     _escalate(session, incident, playbook, now=now, rate=rate)
     return True
+
+
+def _report(
+    session: Session, incident: Incident, playbook: Playbook, *, now: datetime, rate: float
+) -> None:
+    """A storm of a kind that does not escalate (praise, questions): a notice, no page."""
+    storm = playbook.model.settings.storm
+    incident.storm_level = 1
+    audit(
+        session,
+        incident,
+        actor="playbook",
+        action="storm_notice",
+        at=now,
+        note=f"{incident.event_count} events, {rate:g}/min over 10 minutes; "
+        f"{incident.category} storms do not escalate",
+        data={"velocity_10m": rate, "event_count": incident.event_count},
+    )
+    if storm.channel and storm.channel != incident.channel:
+        notice = {
+            "text": f"📈 Busy story: incident #{incident.id} ({incident.category}) has "
+            f"{incident.event_count} events, {rate:g}/min. For information; nobody is paged."
+        }
+        outbox.enqueue_notice(session, incident, storm.channel, notice, now=now)
 
 
 def _escalate(

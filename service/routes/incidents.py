@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from playbook.core.errors import NotFound
@@ -15,7 +16,7 @@ from playbook.incidents.report import audit_trail, build_report
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
-from playbook.workflow import lifecycle
+from playbook.workflow import lifecycle, merging
 from playbook.workflow.steps import steps_of
 from playbook.workflow.view import shown_step_details
 from service.deps import RuntimeDep, SessionDep, require_api_key
@@ -121,6 +122,36 @@ def act_on_step(
         incident=incident_out(session, incident, with_events=False, runtime=runtime),
         changes=[c.__dict__ for c in changes],
     )
+
+
+class MergeIn(BaseModel):
+    into: int = Field(ge=1, le=2**31 - 1)
+    by: str = Field(default="api", max_length=200)
+
+
+@router.post("/{incident_id}/merge", response_model=IncidentOut)
+def merge_incident(
+    incident_id: int, body: MergeIn, session: SessionDep, runtime: RuntimeDep
+) -> IncidentOut:
+    """Merge this incident into `into` (one story); answers the survivor."""
+    survivor = merging.merge(session, incident_id, body.into, by=body.by, now=runtime.clock.now())
+    return incident_out(session, survivor, with_events=True, runtime=runtime)
+
+
+class SplitIn(BaseModel):
+    event_ids: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        min_length=1, max_length=1000
+    )
+    by: str = Field(default="api", max_length=200)
+
+
+@router.post("/{incident_id}/split", response_model=IncidentOut)
+def split_incident(
+    incident_id: int, body: SplitIn, session: SessionDep, runtime: RuntimeDep
+) -> IncidentOut:
+    """Move the chosen events into a new incident; answers the new incident."""
+    new = merging.split(session, incident_id, body.event_ids, by=body.by, now=runtime.clock.now())
+    return incident_out(session, new, with_events=True, runtime=runtime)
 
 
 @router.get("/{incident_id}/audit", response_model=list[AuditOut])

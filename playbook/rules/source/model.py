@@ -92,6 +92,10 @@ class GroupingSettings(Strict):
     similarity: Annotated[float, Field(gt=0, le=1)] = 0.6
     window: str = "6h"
     hold: str = "2m"
+    # The story path (incidents/stories.py): a post joins the open incident whose salient
+    # terms cover this share of its own, weighted by rarity; 1 turns the path off.
+    story_similarity: Annotated[float, Field(gt=0, le=1)] = 0.5
+    story_min_terms: Annotated[int, Field(ge=1, le=20)] = 2
 
 
 class StormSettings(Strict):
@@ -99,6 +103,9 @@ class StormSettings(Strict):
     event_count: Annotated[int, Field(gt=0)] = 100
     channel: str | None = None
     notify: str | None = None
+    # Only storms of these categories raise severity, convene the committee and page `notify`;
+    # others are reported in `channel` as a notice.
+    categories: list[str] = Field(default_factory=lambda: ["complaint", "rumour"])
 
 
 # `unowned:` may name the storm's notify group with this word instead of repeating it.
