@@ -32,11 +32,13 @@ from playbook.workflow import lifecycle
 from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
 from playbook.workflow.steps import Action, apply_action, load_step, steps_of
 from playbook.workflow.view import card_view, step_view
+from service.limits import fits_column, parse_id
 from service.runtime import Runtime
 
 log = logging.getLogger("playbook.slack")
 
 LIST_LIMIT = 20
+MAX_ACTIONS = 5  # Slack sends one action per click; more is not Slack, and is not all read
 TEXT_CHARS = 3000
 HELP = (
     "*/playbook* commands:\n"
@@ -138,17 +140,19 @@ def _parse_click(raw: Any) -> ParsedAction | None:
     if not isinstance(value, str):
         return None
     try:
-        return parse_action(str(raw.get("action_id", "")), value)
+        click = parse_action(str(raw.get("action_id", "")), value)
     except ValueError:
         return None
+    # A forged id that fits no integer column (10**20) never reaches the database.
+    return click if fits_column(click.incident_id, click.step_id, click.version) else None
 
 
 def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
-    """Buttons and menus on cards: applied once; a stale or refused click is explained."""
+    """Buttons and menus on cards: applied once; one refused click (of MAX_ACTIONS) explained."""
     user, channel = _user_id(payload), _channel_id(payload)
     answer = Answer()
     actions = payload.get("actions")
-    for raw in actions if isinstance(actions, list) else []:
+    for raw in actions[:MAX_ACTIONS] if isinstance(actions, list) else []:
         click = _parse_click(raw)
         if click is None or not user:
             continue
@@ -156,7 +160,8 @@ def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
             _apply_click(runtime, click, user, payload.get("trigger_id"))
         except PlaybookError as exc:
             text = f"{escape(exc.message)}\nNothing was changed; the card shows the current state."
-            answer.ephemeral.append(Ephemeral(channel, user, text))
+            if not answer.ephemeral:
+                answer.ephemeral.append(Ephemeral(channel, user, text))
     return answer
 
 
@@ -238,6 +243,8 @@ def handle_view_submission(runtime: Runtime, payload: dict[str, Any]) -> Answer:
         submission = parse_modal_submission(payload)
     except ValueError:
         return Answer()
+    if not fits_column(submission["incident_id"], submission["step_id"], submission["version"]):
+        return Answer()  # not a view this service opened
     user = submission["user_id"] or "unknown"
     if submission["callback_id"] == SKIP_CALLBACK:
         return _submit_skip(runtime, submission, user)
@@ -310,8 +317,9 @@ def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
     with session_scope(runtime.engine) as session:
         if verb == "list" and len(words) == 1:
             text = _list(session)
-        elif verb == "show" and len(words) == 2 and words[1].lstrip("#").isdigit():
-            text = _show(session, int(words[1].lstrip("#")))
+        elif verb == "show" and len(words) == 2:
+            wanted = parse_id(words[1])
+            text = _show(session, wanted) if wanted else f"No incident {escape(words[1][:40])}."
         elif verb == "status" and len(words) == 1:
             text = _status(runtime, session)
         elif verb in lifecycle.ACTIONS and len(words) == (3 if verb == "assign" else 2):
@@ -323,8 +331,8 @@ def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
 
 def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: list[str]) -> str:
     """`/playbook resolve|close|reopen ID`, `/playbook assign ID @user`."""
-    number = words[1].lstrip("#")
-    if not number.isdigit() or not 0 < int(number) < 2**31:
+    number = parse_id(words[1])
+    if number is None:
         return f"`{escape(truncate(words[1], 40))}` is not an incident number."
     assignee = None
     if words[0] == "assign":
@@ -336,7 +344,7 @@ def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: 
     user = form.get("user_id") or "unknown"
     try:  # refusals come before any change: nothing to roll back
         incident = lifecycle.apply(
-            session, int(number), action, by=user, now=runtime.clock.now(), assignee=assignee
+            session, number, action, by=user, now=runtime.clock.now(), assignee=assignee
         )
     except PlaybookError as exc:
         return escape(exc.message)
