@@ -18,6 +18,8 @@ from playbook.pipeline import excerpt
 from playbook.workflow import action_plan, lifecycle
 from playbook.workflow.steps import steps_of
 from service.deps import RuntimeDep, SessionDep, require_api_key
+from service.errors import error_responses
+from service.limits import IdPath
 from service.runtime import Runtime
 from service.schemas import (
     AuditOut,
@@ -31,7 +33,10 @@ from service.schemas import (
 from service.step_actions import perform
 
 router = APIRouter(
-    prefix="/v1/incidents", tags=["incidents"], dependencies=[Depends(require_api_key)]
+    prefix="/v1/incidents",
+    tags=["incidents"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(400, 401, 403, 404, 413, 422),
 )
 FIRST_EVENTS = 20
 
@@ -90,14 +95,14 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
-def show_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep) -> IncidentOut:
+def show_incident(incident_id: IdPath, session: SessionDep, runtime: RuntimeDep) -> IncidentOut:
     incident = get_incident(session, incident_id)
     return incident_out(session, incident, with_events=True, runtime=runtime)
 
 
-@router.post("/{incident_id}", response_model=IncidentOut)
+@router.post("/{incident_id}", response_model=IncidentOut, responses=error_responses(409))
 def act_on_incident(
-    incident_id: int, body: IncidentActionIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: IdPath, body: IncidentActionIn, session: SessionDep, runtime: RuntimeDep
 ) -> IncidentOut:
     """Resolve, close, reopen or assign the incident as a whole; audited, the card updated."""
     incident = lifecycle.apply(
@@ -112,9 +117,17 @@ def act_on_incident(
     return incident_out(session, incident, with_events=False, runtime=runtime)
 
 
-@router.post("/{incident_id}/steps/{step_id}", response_model=StepActionOut)
+@router.post(
+    "/{incident_id}/steps/{step_id}",
+    response_model=StepActionOut,
+    responses=error_responses(409),
+)
 def act_on_step(
-    incident_id: int, step_id: int, body: StepActionIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: IdPath,
+    step_id: IdPath,
+    body: StepActionIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> StepActionOut:
     incident, changes = perform(session, runtime, incident_id, step_id, body)
     return StepActionOut(
@@ -124,14 +137,16 @@ def act_on_step(
 
 
 @router.get("/{incident_id}/audit", response_model=list[AuditOut])
-def incident_audit(incident_id: int, session: SessionDep) -> list[AuditOut]:
+def incident_audit(incident_id: IdPath, session: SessionDep) -> list[AuditOut]:
     """The incident's audit trail, oldest first: who did what, when, from what to what."""
     get_incident(session, incident_id)
     return [AuditOut.of(entry) for entry in audit_trail(session, incident_id)]
 
 
 @router.get("/{incident_id}/report")
-def incident_report(incident_id: int, session: SessionDep, runtime: RuntimeDep) -> dict[str, Any]:
+def incident_report(
+    incident_id: IdPath, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     """The after-action report as JSON."""
     return build_report(session, get_incident(session, incident_id), runtime.clock.now()).as_dict()
 

@@ -12,8 +12,14 @@ from playbook.editor.explain import explain
 from playbook.intake.events import EventIn
 from playbook.intake.topics import topic_rates
 from service.deps import RuntimeDep, SessionDep, require_api_key
+from service.errors import error_responses
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1/rules",
+    tags=["rules"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(400, 401, 403, 413, 422),
+)
 
 
 class RulesOut(BaseModel):
