@@ -38,6 +38,16 @@ ShortStr = Annotated[
     NoNul,
 ]
 Handle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NoNul]
+
+
+def _no_number(value: Any) -> Any:
+    """A moment is an RFC 3339 string (or a datetime), never a bare number."""
+    if isinstance(value, int | float):
+        raise ValueError("expected an RFC 3339 date-time string, such as 2026-11-22T10:00:00Z")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_no_number)]
 # A reference to another post: blank means none.
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256), NoNul]
 Name = Annotated[str, StringConstraints(max_length=200), NoNul]
@@ -84,7 +94,7 @@ class EventIn(BaseModel):
     text: Text
     lang: Annotated[str, StringConstraints(max_length=16), NoNul] | None = None
     url: Annotated[str, StringConstraints(max_length=2048), NoNul] | None = None
-    created_at: Annotated[datetime, Field(strict=True)] | None = None
+    created_at: Moment | None = None
     author: Author | None = None
     mentions: Annotated[list[Handle], Field(max_length=100)] = []
     metrics: Metrics | None = None
@@ -152,7 +162,7 @@ class XPost(BaseModel):
     id: ShortStr
     text: Text
     author_id: ShortStr | None = None
-    created_at: Annotated[datetime, Field(strict=True)] | None = None
+    created_at: Moment | None = None
     lang: Annotated[str, StringConstraints(max_length=16)] | None = None
     public_metrics: XPublicMetrics | None = None
     referenced_tweets: list[XReference] = []

@@ -155,6 +155,7 @@ def test_x_body_with_an_invalid_second_post(
         ({"author": {"followers": "12"}}, "author.followers"),
         ({"author": {"followers": 12.0}}, "author.followers"),
         ({"author": {"verified": 1}}, "author.verified"),
+        ({"created_at": 1790000000}, "created_at"),
     ],
 )
 def test_integers_and_booleans_are_strict(
