@@ -37,10 +37,19 @@ def stored(runtime: Runtime) -> int:
         "/v1/incidents/0",
         "/v1/incidents/-1",
         "/v1/incidents/1e3",
+        "/v1/incidents/2147483648/audit",
+        "/v1/incidents/100000000000000000000/report",
     ],
 )
 def test_incident_ids_out_of_range(client: TestClient, path: str) -> None:
     answer = client.get(path)
+    assert answer.status_code in (404, 422)
+    assert answer.json()["field"] == "incident_id"
+
+
+@pytest.mark.parametrize("incident", ["2147483648", "100000000000000000000"])
+def test_incident_action_ids_out_of_range(client: TestClient, incident: str) -> None:
+    answer = client.post(f"/v1/incidents/{incident}", json={"action": "resolve", "by": "kim"})
     assert answer.status_code in (404, 422)
     assert answer.json()["field"] == "incident_id"
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from playbook.actions.slack.card import SKIP_CALLBACK
+from playbook.actions.slack.modals import SKIP_CALLBACK
 from playbook.core.clock import FakeClock
 from service.app import create_app
 from service.runtime import Runtime
@@ -94,6 +94,15 @@ def test_show_with_a_number_that_is_no_id(app: TestClient, clock: FakeClock, wor
     answer = command(app, clock, f"show {word}")
     assert answer.status_code == 200
     assert answer.json()["text"].startswith("No incident")
+
+
+@pytest.mark.parametrize("words", ["resolve ²", "close 99999999999999999999", "assign ١٢ @kim"])
+def test_lifecycle_commands_with_a_number_that_is_no_id(
+    app: TestClient, clock: FakeClock, words: str
+) -> None:
+    answer = command(app, clock, words)
+    assert answer.status_code == 200
+    assert "is not an incident number" in answer.json()["text"]
 
 
 def start(app: TestClient, runtime: Runtime) -> dict[str, Any]:
