@@ -41,10 +41,18 @@ Handle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)
 
 
 def _no_number(value: Any) -> Any:
-    """A moment is an RFC 3339 string (or a datetime), never a bare number."""
-    if isinstance(value, int | float):
+    """A moment is an RFC 3339 string (or a datetime), never a number of seconds."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
         raise ValueError("expected an RFC 3339 date-time string, such as 2026-11-22T10:00:00Z")
     return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 Moment = Annotated[datetime, BeforeValidator(_no_number)]

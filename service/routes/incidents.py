@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,6 +11,7 @@ from playbook.core.errors import NotFound
 from playbook.core.models import Event, Incident
 from playbook.incidents.listing import IncidentFilter, find_incidents
 from playbook.incidents.report import audit_trail, build_report
+from playbook.intake.events import Moment, NoNul
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
@@ -80,9 +80,9 @@ def list_incidents(
     status: Literal["open", "resolved", "closed", "merged"] | None = None,
     severity: Literal["low", "medium", "high", "critical"] | None = None,
     category: Literal["complaint", "rumour", "question", "abuse", "praise", "other"] | None = None,
-    channel: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="text in the title")] = None,
-    since: Annotated[datetime | None, Query(description="updated at or after")] = None,
+    channel: Annotated[str | None, Query(max_length=200), NoNul] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the title"), NoNul] = None,
+    since: Annotated[Moment | None, Query(description="updated at or after")] = None,
     cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[IncidentOut]:

@@ -235,3 +235,11 @@ def test_keys_set_allow_proxied_requests(runtime: Runtime) -> None:
     with TestClient(app, client=("127.0.0.1", 4000)) as local:
         headers = {"X-Real-IP": "203.0.113.7", "Authorization": "Bearer k-one"}
         assert local.get("/v1/incidents", headers=headers).status_code == 200
+
+
+def test_listing_filters_refuse_numbers_as_dates_and_drop_nul(client: TestClient) -> None:
+    client.post("/v1/events", json=post(1))
+    assert client.get("/v1/incidents", params={"since": "0.5"}).json()["field"] == "since"
+    assert client.get("/v1/incidents", params={"since": "2026-01-01T00:00:00Z"}).status_code == 200
+    found = client.get("/v1/incidents", params={"q": "\x00", "channel": "#crisis\x00"})
+    assert found.status_code == 200, found.text
