@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from playbook.core.clock import as_utc
 from playbook.core.models import AuditEntry, Event, Incident, Step
@@ -170,6 +170,12 @@ class IncidentOut(BaseModel):
         )
 
 
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    return value
+
+
 class StepActionIn(BaseModel):
     action: Literal[
         "complete", "skip", "reopen", "assign", "escalate", "edit_draft", "override_verification"
@@ -187,7 +193,8 @@ class StepActionIn(BaseModel):
     route: Literal["blog_post", "customer_service"] | None = Field(
         default=None, description="edit_draft: where an over-long answer goes (tip 5)"
     )
-    version: Annotated[int, Field(ge=0, le=MAX_ID, strict=True)] | None = None
+    # Not strict: the board's forms send "3"; a JSON boolean is still refused.
+    version: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_no_bool)] | None = None
 
 
 class IncidentActionIn(BaseModel):
