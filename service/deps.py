@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -13,6 +14,19 @@ from sqlmodel import Session
 from playbook.core.db import session_scope
 from playbook.core.errors import PlaybookError
 from service.runtime import Runtime
+
+log = logging.getLogger("playbook.service")
+
+# Headers a proxy adds: their presence means the loopback peer may be relaying anyone.
+FORWARDING_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+)
 
 
 class Unauthorized(PlaybookError):
@@ -56,13 +70,7 @@ def require_api_key(request: Request, runtime: RuntimeDep) -> None:
     """Bearer keys from PLAYBOOK_API_KEYS; with none set, only loopback clients get in."""
     keys = runtime.settings.api_key_list
     if not keys:
-        client = request.client.host if request.client else None
-        if not is_loopback(client):
-            raise Forbidden(
-                "no API keys are configured (PLAYBOOK_API_KEYS): /v1 is open to "
-                "loopback clients only",
-                field="Authorization",
-            )
+        _require_local(request)
         return
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -73,3 +81,34 @@ def require_api_key(request: Request, runtime: RuntimeDep) -> None:
     valid = [hmac.compare_digest(presented, key.encode()) for key in keys]
     if not any(valid):
         raise Unauthorized("the API key is not valid", field="Authorization")
+
+
+def _require_local(request: Request) -> None:
+    """With no keys, only a loopback client that is not relaying for someone else gets in."""
+    client = request.client.host if request.client else None
+    relayed = [name for name in FORWARDING_HEADERS if name in request.headers]
+    if relayed:
+        log.warning(
+            "refused %s %s from %s: no API keys are configured and the request carries "
+            "forwarding headers (%s), so it may come from anywhere",
+            request.method,
+            request.url.path,
+            client,
+            ", ".join(relayed),
+        )
+        raise Forbidden(
+            f"no API keys are configured (PLAYBOOK_API_KEYS) and the request came through a "
+            f"proxy ({relayed[0]}): set API keys to serve /v1 behind a proxy",
+            field=relayed[0],
+        )
+    if not is_loopback(client):
+        log.warning(
+            "refused %s %s from %s: no API keys are configured",
+            request.method,
+            request.url.path,
+            client,
+        )
+        raise Forbidden(
+            "no API keys are configured (PLAYBOOK_API_KEYS): /v1 is open to loopback clients only",
+            field="Authorization",
+        )

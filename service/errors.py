@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from playbook.core.errors import PlaybookError, RulesInvalid
 
 log = logging.getLogger("playbook.service")
+
+WHEN = {
+    400: "the request is malformed",
+    401: "missing or wrong credentials (API key, Slack signature)",
+    403: "refused: no API keys are configured and the client is not local",
+    404: "no such incident or step",
+    409: "the step's state or version does not allow the action",
+    413: "the body is too large",
+    422: "a field is invalid; `field` names it",
+    503: "the feature is not configured",
+}
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: a code, a clear message and, where one is to blame, the field."""
+
+    error: str
+    message: str
+    field: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, all in the ErrorOut shape."""
+    return {status: {"model": ErrorOut, "description": WHEN[status]} for status in statuses}
+
+
+# pydantic names the branch of a union in `loc` ('XPost', 'list[XPost]'); no field does.
+_TYPE_LABEL = re.compile(r"[A-Z]\w*|[\w-]+\[.*\]")
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -21,6 +51,8 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     parts: list[str] = []
     for element in loc:
         if element in ("body", "query", "path", "header") and not parts:
+            continue
+        if isinstance(element, str) and _TYPE_LABEL.fullmatch(element):
             continue
         if isinstance(element, int):
             parts.append(f"[{element}]")

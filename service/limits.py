@@ -1,10 +1,54 @@
-"""Refuse oversized bodies before they are read into memory."""
+"""Bounds on what a request may carry: body size, ids, JSON nesting, Slack actions."""
 
 from __future__ import annotations
 
 import json
+import re
+from typing import Annotated, Any
 
+from fastapi import Path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers; CONTRACT.md: path ids within 1..2^31-1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+MAX_JSON_DEPTH = 64  # Slack's deepest payloads (views with blocks) nest about 12 levels
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def valid_id(value: int) -> bool:
+    """Whether `value` can be the id of a row: 1..2^31-1."""
+    return 1 <= value <= MAX_ID
+
+
+def fits_column(*numbers: int) -> bool:
+    """Whether every number fits an integer column (0..2^31-1): larger ones are forged."""
+    return all(0 <= number <= MAX_ID for number in numbers)
+
+
+def parse_id(text: str) -> int | None:
+    """An id written in ASCII digits (`#12` or `12`) within 1..2^31-1, else None."""
+    digits = text.removeprefix("#")
+    if not (0 < len(digits) <= 10 and digits.isascii() and digits.isdigit()):
+        return None
+    number = int(digits)
+    return number if valid_id(number) else None
+
+
+def json_depth(text: str) -> int:
+    """How deeply `text` nests arrays and objects (strings skipped), without parsing it."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def loads_bounded(text: str) -> Any:
+    """json.loads, refusing (ValueError) documents nested deeper than MAX_JSON_DEPTH."""
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValueError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels")
+    return json.loads(text)
 
 
 class BodyLimit:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from playbook.core.clock import as_utc
 from playbook.core.models import AuditEntry, Event, Incident, Step
+from playbook.intake.events import BLANK, NoNul
 from playbook.intake.facts import TopicRate
 from playbook.pipeline import IngestResult
 from playbook.text.pii import link_without_personal_data
+from service.limits import MAX_ID
 
 
 class StepOut(BaseModel):
@@ -168,6 +170,12 @@ class IncidentOut(BaseModel):
         )
 
 
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    return value
+
+
 class StepActionIn(BaseModel):
     action: Literal[
         "complete", "skip", "reopen", "assign", "escalate", "edit_draft", "override_verification"
@@ -175,24 +183,29 @@ class StepActionIn(BaseModel):
         description="override_verification: a lead publishes without verified facts (a skipped "
         "verify_facts step); needs a `note`"
     )
-    by: str = Field(min_length=1, max_length=200)
-    note: str | None = Field(default=None, max_length=5000)
-    assignee: str | None = Field(default=None, max_length=200)
+    by: Annotated[str, Field(min_length=1, max_length=200, pattern=BLANK), NoNul]
+    note: Annotated[str, Field(max_length=5000), NoNul] | None = None
+    assignee: Annotated[str, Field(max_length=200), NoNul] | None = None
     outcome: Literal["at_fault", "not_at_fault", "needs_investigation"] | None = None
-    draft: str | None = Field(default=None, max_length=20_000, description="edit_draft: the text")
+    draft: Annotated[str, Field(max_length=20_000), NoNul] | None = Field(
+        default=None, description="edit_draft: the text"
+    )
     route: Literal["blog_post", "customer_service"] | None = Field(
         default=None, description="edit_draft: where an over-long answer goes (tip 5)"
     )
-    version: int | None = None
+    # Not strict: the board's forms send "3"; a JSON boolean is still refused.
+    version: Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(_no_bool)] | None = None
 
 
 class IncidentActionIn(BaseModel):
     """POST /v1/incidents/{id}: the incident as a whole."""
 
     action: Literal["resolve", "close", "reopen", "assign"]
-    by: str = Field(min_length=1, max_length=200)
-    note: str | None = Field(default=None, max_length=5000)
-    assignee: str | None = Field(default=None, max_length=200, description="assign: the owner")
+    by: Annotated[str, Field(min_length=1, max_length=200, pattern=BLANK), NoNul]
+    note: Annotated[str, Field(max_length=5000), NoNul] | None = None
+    assignee: Annotated[str, Field(max_length=200), NoNul] | None = Field(
+        default=None, description="assign: the owner"
+    )
 
 
 class StepActionOut(BaseModel):
@@ -228,3 +241,15 @@ class AuditOut(BaseModel):
             data=dict(entry.data),
             rules_version=entry.rules_version,
         )
+
+
+class MergeIn(BaseModel):
+    into: int = Field(ge=1, le=MAX_ID, description="the incident that survives")
+    by: str = Field(default="api", max_length=200)
+
+
+class SplitIn(BaseModel):
+    event_ids: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        min_length=1, max_length=1000
+    )
+    by: str = Field(default="api", max_length=200)

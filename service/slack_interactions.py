@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
-from playbook.actions import outbox
-from playbook.actions.slack.blocks import escape, mention, truncate
+from playbook.actions.slack.blocks import escape, truncate
 from playbook.actions.slack.modals import (
     DRAFT_BLOCK,
     DRAFT_CALLBACK,
@@ -25,22 +21,18 @@ from playbook.actions.slack.modals import (
     respond_to_draft_submission,
 )
 from playbook.actions.slack.payloads import ParsedAction, parse_action, parse_modal_submission
-from playbook.actions.slack.texts import say, verb
 from playbook.core.db import session_scope
 from playbook.core.errors import Conflict, PlaybookError
-from playbook.core.models import Incident, Step
-from playbook.workflow import lifecycle
+from playbook.core.models import Step
 from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
-from playbook.workflow.kinds import kind
-from playbook.workflow.steps import Action, apply_action, load_step, steps_of
+from playbook.workflow.steps import Action, apply_action, load_step
 from playbook.workflow.view import card_view, step_view
+from service.limits import fits_column
 from service.runtime import Runtime
 
 log = logging.getLogger("playbook.slack")
 
-LIST_LIMIT = 20
-TEXT_CHARS = 3000
-_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>|@?([\w.-]{1,80})")
+MAX_ACTIONS = 5  # Slack sends one action per click; more is not Slack, and is not all read
 
 
 @dataclass(frozen=True)
@@ -132,17 +124,19 @@ def _parse_click(raw: Any) -> ParsedAction | None:
     if not isinstance(value, str):
         return None
     try:
-        return parse_action(str(raw.get("action_id", "")), value)
+        click = parse_action(str(raw.get("action_id", "")), value)
     except ValueError:
         return None
+    # A forged id that fits no integer column (10**20) never reaches the database.
+    return click if fits_column(click.incident_id, click.step_id, click.version) else None
 
 
 def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
-    """Buttons and menus on cards: applied once; a stale or refused click is explained."""
+    """Buttons and menus on cards: applied once; one refused click (of MAX_ACTIONS) explained."""
     user, channel = _user_id(payload), _channel_id(payload)
     answer = Answer()
     actions = payload.get("actions")
-    for raw in actions if isinstance(actions, list) else []:
+    for raw in actions[:MAX_ACTIONS] if isinstance(actions, list) else []:
         click = _parse_click(raw)
         if click is None or not user:
             continue
@@ -150,7 +144,8 @@ def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
             _apply_click(runtime, click, user, payload.get("trigger_id"))
         except PlaybookError as exc:
             text = f"{escape(exc.message)}\nNothing was changed; the card shows the current state."
-            answer.ephemeral.append(Ephemeral(channel, user, text))
+            if not answer.ephemeral:
+                answer.ephemeral.append(Ephemeral(channel, user, text))
     return answer
 
 
@@ -232,6 +227,8 @@ def handle_view_submission(runtime: Runtime, payload: dict[str, Any]) -> Answer:
         submission = parse_modal_submission(payload)
     except ValueError:
         return Answer()
+    if not fits_column(submission["incident_id"], submission["step_id"], submission["version"]):
+        return Answer()  # not a view this service opened
     user = submission["user_id"] or "unknown"
     if submission["callback_id"] == SKIP_CALLBACK:
         return _submit_skip(runtime, submission, user)
@@ -292,107 +289,3 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
     except PlaybookError as exc:
         return _errors(DRAFT_BLOCK, exc.message)
     return Answer()
-
-
-# --- /playbook ----------------------------------------------------------------------------------
-
-
-def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
-    """`/playbook list|show ID|status` (or `목록`, `보기 ID`, `상태`); anything else: the help."""
-    words = (form.get("text") or "").split()
-    command = verb(words[0]) if words else "help"
-    language = runtime.model.organisation.language
-    with session_scope(runtime.engine) as session:
-        if command == "list" and len(words) == 1:
-            text = _list(session, language)
-        elif command == "show" and len(words) == 2 and words[1].lstrip("#").isdigit():
-            text = _show(session, int(words[1].lstrip("#")), language)
-        elif command == "status" and len(words) == 1:
-            text = _status(runtime, session, language)
-        elif command in lifecycle.ACTIONS and len(words) == (3 if command == "assign" else 2):
-            text = _lifecycle(runtime, session, form, [command, *words[1:]])
-        else:
-            text = say("help", language)
-    return {"response_type": "ephemeral", "text": truncate(text, TEXT_CHARS)}
-
-
-def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: list[str]) -> str:
-    """`/playbook resolve|close|reopen ID`, `/playbook assign ID @user`."""
-    number = words[1].lstrip("#")
-    if not number.isdigit() or not 0 < int(number) < 2**31:
-        return f"`{escape(truncate(words[1], 40))}` is not an incident number."
-    assignee = None
-    if words[0] == "assign":
-        found = _MENTION.fullmatch(words[2])
-        if found is None:
-            return "Say whom: `/playbook assign ID @user`."
-        assignee = found.group(1) or found.group(2)
-    action = cast(lifecycle.LifecycleAction, words[0])
-    user = form.get("user_id") or "unknown"
-    try:  # refusals come before any change: nothing to roll back
-        incident = lifecycle.apply(
-            session, int(number), action, by=user, now=runtime.clock.now(), assignee=assignee
-        )
-    except PlaybookError as exc:
-        return escape(exc.message)
-    owner = f", owner {mention(incident.owner)}" if incident.owner else ""
-    return f"Incident #{incident.id} is {escape(incident.status)}{owner}."
-
-
-def _line(incident: Incident, language: str) -> str:
-    title = escape(truncate(incident.title, 120))
-    events = say("events", language, count=incident.event_count)
-    return (
-        f"#{incident.id} {escape(incident.severity)} {escape(incident.category)}: {title} "
-        f"({events})"
-    )
-
-
-def _list(session: Session, language: str) -> str:
-    query = (
-        select(Incident)
-        .where(Incident.status == "open")
-        .order_by(col(Incident.id).desc())
-        .limit(LIST_LIMIT)
-    )
-    incidents = list(session.exec(query))
-    if not incidents:
-        return say("no_open", language)
-    total = session.exec(
-        select(func.count()).select_from(Incident).where(Incident.status == "open")
-    ).one()
-    head = say("open_head", language, shown=len(incidents), total=total)
-    return "\n".join([head, *(_line(i, language) for i in incidents)])
-
-
-def _show(session: Session, incident_id: int, language: str) -> str:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        return say("no_incident", language, id=incident_id)
-    status = say("status_line", language, status=escape(incident.status))
-    lines = [f"*{_line(incident, language)}*", status]
-    for step in steps_of(session, incident_id):
-        who = step.assignee or step.owner or say("unassigned", language)
-        lines.append(
-            f"• {escape(truncate(_step_title(step, language), 120))} `{escape(step.kind)}`: "
-            f"{escape(step.status)} ({escape(who)})"
-        )
-    return "\n".join(lines)
-
-
-def _step_title(step: Step, language: str) -> str:
-    """A kind's own title in the team's language; a title the rules gave stays as written."""
-    default = kind(step.kind)
-    return default.title(language) if step.title == default.title("en") else step.title
-
-
-def _status(runtime: Runtime, session: Session, language: str) -> str:
-    loaded = runtime.rules.current
-    return say(
-        "rules_status",
-        language,
-        version=escape(loaded.playbook.version),
-        since=f"{loaded.loaded_at:%Y-%m-%d %H:%M}",
-        count=len(loaded.playbook.rule_ids),
-        pending=outbox.pending_count(session),
-    )

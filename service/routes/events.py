@@ -9,15 +9,21 @@ from fastapi import APIRouter, Body, Depends
 from pydantic import ValidationError
 
 from playbook.core.db import session_scope
+from playbook.core.errors import PlaybookError
 from playbook.intake.events import EventIn, XBody, x_post_to_event
 from playbook.pipeline import excerpt, ingest
 from service.deps import RuntimeDep, require_api_key
-from service.errors import describe
+from service.errors import describe, error_responses
 from service.runtime import Runtime
 from service.schemas import BatchItemOut, BatchOut, IngestOut
 
 log = logging.getLogger("playbook.events")
-router = APIRouter(prefix="/v1/events", tags=["events"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1/events",
+    tags=["events"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(400, 401, 403, 413, 422),
+)
 MAX_BATCH = 1000
 
 
@@ -60,37 +66,60 @@ def post_event(event: EventIn, runtime: RuntimeDep) -> IngestOut:
     return accept(runtime, event)
 
 
+def _failure(index: int, exc: ValidationError) -> BatchItemOut:
+    first = describe([dict(e) for e in exc.errors()])[0]
+    return BatchItemOut(
+        index=index, ok=False, error="invalid", message=first["message"], field=first["field"]
+    )
+
+
+def _accept_one(runtime: Runtime, index: int, event: EventIn) -> BatchItemOut:
+    """One event of many: whatever befalls it, the answer says which were stored."""
+    try:
+        return BatchItemOut(index=index, ok=True, result=accept(runtime, event))
+    except PlaybookError as exc:
+        return BatchItemOut(
+            index=index, ok=False, error=exc.code, message=exc.message, field=exc.field
+        )
+    except Exception:
+        log.exception("event %s/%s (index %d) was not stored", event.source, event.id, index)
+        return BatchItemOut(
+            index=index, ok=False, error="internal", message="internal error; not stored"
+        )
+
+
+def _answer(runtime: Runtime, checked: list[EventIn | BatchItemOut]) -> BatchOut:
+    """Accept the valid events, each in its own transaction; the invalid ones fail alone."""
+    results = [
+        item if isinstance(item, BatchItemOut) else _accept_one(runtime, index, item)
+        for index, item in enumerate(checked)
+    ]
+    accepted = sum(1 for r in results if r.ok)
+    return BatchOut(accepted=accepted, failed=len(results) - accepted, results=results)
+
+
 @router.post("/batch", response_model=BatchOut)
 def post_batch(
     runtime: RuntimeDep,
     events: Annotated[list[dict[str, Any]], Body(embed=True, max_length=MAX_BATCH)],
 ) -> BatchOut:
-    results = []
+    checked: list[EventIn | BatchItemOut] = []
     for index, raw in enumerate(events):
         try:
-            event = EventIn.model_validate(raw)
+            checked.append(EventIn.model_validate(raw))
         except ValidationError as exc:
-            first = describe([dict(e) for e in exc.errors()])[0]
-            results.append(
-                BatchItemOut(
-                    index=index,
-                    ok=False,
-                    error="invalid",
-                    message=first["message"],
-                    field=first["field"],
-                )
-            )
-            continue
-        results.append(BatchItemOut(index=index, ok=True, result=accept(runtime, event)))
-    accepted = sum(1 for r in results if r.ok)
-    return BatchOut(accepted=accepted, failed=len(results) - accepted, results=results)
+            checked.append(_failure(index, exc))
+    return _answer(runtime, checked)
 
 
 @router.post("/x", response_model=BatchOut)
 def post_x(body: XBody, runtime: RuntimeDep) -> BatchOut:
+    """Every post is mapped (and checked) before any is stored; a bad post fails alone."""
     users = {user.id: user for user in (body.includes.users if body.includes else [])}
-    results = []
+    checked: list[EventIn | BatchItemOut] = []
     for index, post in enumerate(body.posts()):
-        event = x_post_to_event(post, users)
-        results.append(BatchItemOut(index=index, ok=True, result=accept(runtime, event)))
-    return BatchOut(accepted=len(results), failed=0, results=results)
+        try:
+            checked.append(x_post_to_event(post, users))
+        except ValidationError as exc:
+            checked.append(_failure(index, exc))
+    return _answer(runtime, checked)

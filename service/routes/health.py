@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -21,7 +22,11 @@ def healthz(runtime: RuntimeDep) -> dict[str, object]:
     return {"status": "ok", "rules_version": runtime.rules.playbook.version, "outbox": queue}
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 def metrics(runtime: RuntimeDep) -> Response:
     with session_scope(runtime.engine) as session:
         runtime.metrics.outbox_pending.set(pending_count(session))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from playbook.core.errors import NotFound
 from playbook.core.models import Event, Incident
 from playbook.incidents.listing import IncidentFilter, find_incidents
 from playbook.incidents.report import audit_trail, build_report
+from playbook.intake.events import Moment, NoNul
 from playbook.intake.facts import TopicRate
 from playbook.intake.topics import topic_rates
 from playbook.pipeline import excerpt
@@ -20,12 +19,16 @@ from playbook.workflow import lifecycle, merging
 from playbook.workflow.steps import steps_of
 from playbook.workflow.view import shown_step_details
 from service.deps import RuntimeDep, SessionDep, require_api_key
+from service.errors import error_responses
+from service.limits import IdPath
 from service.runtime import Runtime
 from service.schemas import (
     AuditOut,
     EventOut,
     IncidentActionIn,
     IncidentOut,
+    MergeIn,
+    SplitIn,
     StepActionIn,
     StepActionOut,
     StepOut,
@@ -33,7 +36,10 @@ from service.schemas import (
 from service.step_actions import perform
 
 router = APIRouter(
-    prefix="/v1/incidents", tags=["incidents"], dependencies=[Depends(require_api_key)]
+    prefix="/v1/incidents",
+    tags=["incidents"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(400, 401, 403, 404, 413, 422),
 )
 FIRST_EVENTS = 20
 
@@ -76,9 +82,9 @@ def list_incidents(
     status: Literal["open", "resolved", "closed", "merged"] | None = None,
     severity: Literal["low", "medium", "high", "critical"] | None = None,
     category: Literal["complaint", "rumour", "question", "abuse", "praise", "other"] | None = None,
-    channel: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="text in the title")] = None,
-    since: Annotated[datetime | None, Query(description="updated at or after")] = None,
+    channel: Annotated[str | None, Query(max_length=200), NoNul] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the title"), NoNul] = None,
+    since: Annotated[Moment | None, Query(description="updated at or after")] = None,
     cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[IncidentOut]:
@@ -91,14 +97,14 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
-def show_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep) -> IncidentOut:
+def show_incident(incident_id: IdPath, session: SessionDep, runtime: RuntimeDep) -> IncidentOut:
     incident = get_incident(session, incident_id)
     return incident_out(session, incident, with_events=True, runtime=runtime)
 
 
-@router.post("/{incident_id}", response_model=IncidentOut)
+@router.post("/{incident_id}", response_model=IncidentOut, responses=error_responses(409))
 def act_on_incident(
-    incident_id: int, body: IncidentActionIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: IdPath, body: IncidentActionIn, session: SessionDep, runtime: RuntimeDep
 ) -> IncidentOut:
     """Resolve, close, reopen or assign the incident as a whole; audited, the card updated."""
     incident = lifecycle.apply(
@@ -113,9 +119,17 @@ def act_on_incident(
     return incident_out(session, incident, with_events=False, runtime=runtime)
 
 
-@router.post("/{incident_id}/steps/{step_id}", response_model=StepActionOut)
+@router.post(
+    "/{incident_id}/steps/{step_id}",
+    response_model=StepActionOut,
+    responses=error_responses(409),
+)
 def act_on_step(
-    incident_id: int, step_id: int, body: StepActionIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: IdPath,
+    step_id: IdPath,
+    body: StepActionIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> StepActionOut:
     incident, changes = perform(session, runtime, incident_id, step_id, body)
     return StepActionOut(
@@ -124,30 +138,18 @@ def act_on_step(
     )
 
 
-class MergeIn(BaseModel):
-    into: int = Field(ge=1, le=2**31 - 1)
-    by: str = Field(default="api", max_length=200)
-
-
-@router.post("/{incident_id}/merge", response_model=IncidentOut)
+@router.post("/{incident_id}/merge", response_model=IncidentOut, responses=error_responses(409))
 def merge_incident(
-    incident_id: int, body: MergeIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: IdPath, body: MergeIn, session: SessionDep, runtime: RuntimeDep
 ) -> IncidentOut:
     """Merge this incident into `into` (one story); answers the survivor."""
     survivor = merging.merge(session, incident_id, body.into, by=body.by, now=runtime.clock.now())
     return incident_out(session, survivor, with_events=True, runtime=runtime)
 
 
-class SplitIn(BaseModel):
-    event_ids: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(
-        min_length=1, max_length=1000
-    )
-    by: str = Field(default="api", max_length=200)
-
-
-@router.post("/{incident_id}/split", response_model=IncidentOut)
+@router.post("/{incident_id}/split", response_model=IncidentOut, responses=error_responses(409))
 def split_incident(
-    incident_id: int, body: SplitIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: IdPath, body: SplitIn, session: SessionDep, runtime: RuntimeDep
 ) -> IncidentOut:
     """Move the chosen events into a new incident; answers the new incident."""
     new = merging.split(session, incident_id, body.event_ids, by=body.by, now=runtime.clock.now())
@@ -155,14 +157,16 @@ def split_incident(
 
 
 @router.get("/{incident_id}/audit", response_model=list[AuditOut])
-def incident_audit(incident_id: int, session: SessionDep) -> list[AuditOut]:
+def incident_audit(incident_id: IdPath, session: SessionDep) -> list[AuditOut]:
     """The incident's audit trail, oldest first: who did what, when, from what to what."""
     get_incident(session, incident_id)
     return [AuditOut.of(entry) for entry in audit_trail(session, incident_id)]
 
 
 @router.get("/{incident_id}/report")
-def incident_report(incident_id: int, session: SessionDep, runtime: RuntimeDep) -> dict[str, Any]:
+def incident_report(
+    incident_id: IdPath, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     """The after-action report as JSON."""
     return build_report(session, get_incident(session, incident_id), runtime.clock.now()).as_dict()
 

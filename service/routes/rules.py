@@ -17,6 +17,7 @@ from playbook.intake.topics import topic_rates
 from playbook.rules.playbook import Playbook
 from service.auth import check_csrf, optional_viewer
 from service.deps import Forbidden, RuntimeDep, SessionDep, require_api_key
+from service.errors import error_responses
 from service.runtime import Runtime
 
 CSRF_HEADER = "x-csrf-token"
@@ -37,7 +38,12 @@ def rules_caller(request: Request, runtime: RuntimeDep, session: SessionDep) -> 
     return "api"
 
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(rules_caller)])
+router = APIRouter(
+    prefix="/v1/rules",
+    tags=["rules"],
+    dependencies=[Depends(rules_caller)],
+    responses=error_responses(400, 401, 403, 413, 422),
+)
 RulesText = Annotated[str, Field(max_length=MAX_RULES_CHARS)]
 
 

@@ -117,7 +117,14 @@ class _Builder:
 def parse_yaml(text: str, file: str) -> tuple[Any, Located]:
     """Safe-load one YAML document; syntax errors and duplicate keys raise RulesInvalid."""
     located = Located(file)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # control characters, refused before any node
+        at = exc.position
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
+        problem = f"YAML: the control character U+{char:04X} is not allowed in a rules file"
+        raise RulesInvalid([RuleProblem(file, line, column, problem)]) from exc
     try:
         node = loader.get_single_node()
         if node is None:
