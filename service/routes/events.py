@@ -2,62 +2,45 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from pydantic import ValidationError
 
-from playbook.core.db import session_scope
+from playbook.batch import Failed
+from playbook.core.errors import PlaybookError
 from playbook.intake.events import EventIn, XBody, x_post_to_event
-from playbook.pipeline import excerpt, ingest
 from service.deps import RuntimeDep, require_api_key
 from service.errors import describe
 from service.runtime import Runtime
 from service.schemas import BatchItemOut, BatchOut, IngestOut
+from service.writer import commit_events
 
-log = logging.getLogger("playbook.events")
 router = APIRouter(prefix="/v1/events", tags=["events"], dependencies=[Depends(require_api_key)])
 MAX_BATCH = 1000
 
 
-def accept(runtime: Runtime, event: EventIn) -> IngestOut:
-    """One event in its own transaction: a later failure never loses an earlier event."""
-    playbook = runtime.rules.playbook
-    with runtime.metrics.ingest_seconds.time(), session_scope(runtime.engine) as session:
-        result = ingest(
-            session,
-            event,
-            playbook=playbook,
-            now=runtime.clock.now(),
-            default_channel=runtime.settings.slack_channel,
-            store_personal_data=runtime.settings.store_personal_data,
+def accept_all(runtime: Runtime, events: list[EventIn]) -> list[BatchItemOut]:
+    """Events in one transaction, each in a savepoint: a failing event fails alone."""
+    return [
+        _failed(i, a.error) if isinstance(a, Failed) else BatchItemOut(index=i, ok=True, result=a)
+        for i, a in enumerate(commit_events(runtime, events))
+    ]
+
+
+def _failed(index: int, error: Exception) -> BatchItemOut:
+    if isinstance(error, PlaybookError):
+        return BatchItemOut(
+            index=index, ok=False, error=error.code, message=error.message, field=error.field
         )
-        answer = IngestOut.of(result)
-    outcome = (
-        "duplicate"
-        if answer.duplicate
-        else ("ignored" if answer.incident_id is None else "accepted")
+    return BatchItemOut(
+        index=index, ok=False, error="internal", message="internal error; the event was not stored"
     )
-    runtime.metrics.events.labels(outcome).inc()
-    if answer.incident_created:
-        runtime.metrics.incidents.labels(answer.category, answer.severity).inc()
-    log.info(
-        "event %s/%s -> %s %s incident=%s%s",
-        event.source,
-        event.id,
-        answer.category,
-        answer.severity,
-        answer.incident_id,
-        " (duplicate)" if answer.duplicate else "",
-    )
-    log.debug("event %s text: %s", event.id, excerpt(event.text, 120))
-    return answer
 
 
 @router.post("", response_model=IngestOut)
 def post_event(event: EventIn, runtime: RuntimeDep) -> IngestOut:
-    return accept(runtime, event)
+    return runtime.writer.submit(event)
 
 
 @router.post("/batch", response_model=BatchOut)
@@ -65,7 +48,8 @@ def post_batch(
     runtime: RuntimeDep,
     events: Annotated[list[dict[str, Any]], Body(embed=True, max_length=MAX_BATCH)],
 ) -> BatchOut:
-    results = []
+    results: list[BatchItemOut] = []
+    valid: list[tuple[int, EventIn]] = []
     for index, raw in enumerate(events):
         try:
             event = EventIn.model_validate(raw)
@@ -81,7 +65,11 @@ def post_batch(
                 )
             )
             continue
-        results.append(BatchItemOut(index=index, ok=True, result=accept(runtime, event)))
+        valid.append((index, event))
+    stored = accept_all(runtime, [event for _, event in valid])
+    for (index, _), item in zip(valid, stored, strict=True):
+        results.append(item.model_copy(update={"index": index}))
+    results.sort(key=lambda r: r.index)
     accepted = sum(1 for r in results if r.ok)
     return BatchOut(accepted=accepted, failed=len(results) - accepted, results=results)
 
@@ -89,8 +77,6 @@ def post_batch(
 @router.post("/x", response_model=BatchOut)
 def post_x(body: XBody, runtime: RuntimeDep) -> BatchOut:
     users = {user.id: user for user in (body.includes.users if body.includes else [])}
-    results = []
-    for index, post in enumerate(body.posts()):
-        event = x_post_to_event(post, users)
-        results.append(BatchItemOut(index=index, ok=True, result=accept(runtime, event)))
-    return BatchOut(accepted=len(results), failed=0, results=results)
+    results = accept_all(runtime, [x_post_to_event(post, users) for post in body.posts()])
+    accepted = sum(1 for r in results if r.ok)
+    return BatchOut(accepted=accepted, failed=len(results) - accepted, results=results)
