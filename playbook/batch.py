@@ -98,24 +98,39 @@ def commit_batch(
     answer: Callable[[IngestResult], T],
 ) -> list[T | Failed]:
     """The batch in one transaction, committed; lock conflicts retried once after it."""
+    if len(events) == 1:
+        return [alone(engine, events[0], context, answer)]
     try:
         with session_scope(engine) as session:
             answers = ingest_batch(session, events, context, answer)
     except BatchLost:
         # Rare (a unique-key race the event locks did not prevent): one transaction each.
-        answers = []
-        for index, event in enumerate(events):
-            with session_scope(engine) as session:
-                answers.extend(_reindexed(ingest_batch(session, [event], context, answer), index))
-        return answers
+        return [alone(engine, event, context, answer, i) for i, event in enumerate(events)]
     for index, kept in enumerate(answers):
         if isinstance(kept, Failed) and retryable(kept):
-            with session_scope(engine) as session:
-                answers[index] = _reindexed(
-                    ingest_batch(session, [events[index]], context, answer), index
-                )[0]
+            answers[index] = alone(engine, events[index], context, answer, index)
     return answers
 
 
-def _reindexed(answers: list[T | Failed], index: int) -> list[T | Failed]:
-    return [Failed(index, a.error) if isinstance(a, Failed) else a for a in answers]
+def alone(
+    engine: Engine,
+    event: EventIn,
+    context: BatchContext,
+    answer: Callable[[IngestResult], T],
+    index: int = 0,
+) -> T | Failed:
+    """One event in a transaction of its own: no savepoint, the transaction is the unit."""
+    try:
+        with session_scope(engine) as session:
+            return answer(
+                ingest(
+                    session,
+                    event,
+                    playbook=context.playbook,
+                    now=context.now(),
+                    default_channel=context.default_channel,
+                    store_personal_data=context.store_personal_data,
+                )
+            )
+    except Exception as exc:  # noqa: BLE001 - one event's failure is its answer alone
+        return Failed(index, exc)
