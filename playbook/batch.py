@@ -77,6 +77,8 @@ def ingest_batch(
                 kept: T | Failed = answer(result)
         except Exception as exc:  # noqa: BLE001 - one event's failure is its answer alone
             kept = Failed(index, exc)
+            # Counters set from UPDATE ... RETURNING in the rolled-back savepoint: read again.
+            session.expire_all()
         if session.get_transaction() is not outer:
             # ingest's duplicate-race handler rolls back the outermost transaction.
             raise BatchLost(f"event {index} rolled back the batch's transaction")
