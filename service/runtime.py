@@ -27,6 +27,7 @@ from playbook.rules.registry import RulesRegistry
 from playbook.rules.source.model import InForce, RulesFile, in_force
 from playbook.workflow.scheduler import run_due
 from playbook.workflow.view import render_card
+from service.writer import Writer, commit_events
 
 log = logging.getLogger("playbook")
 
@@ -43,6 +44,14 @@ class Runtime:
     _stop: threading.Event = field(default_factory=threading.Event)
     _seen_stamp: tuple[float, int] | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
+    writer: Writer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = Writer(
+            lambda events: commit_events(self, events),
+            wait_ms=self.settings.group_commit_ms,
+            max_events=self.settings.group_commit_max,
+        )
 
     @property
     def model(self) -> RulesFile:
@@ -123,6 +132,7 @@ class Runtime:
 
     def close(self) -> None:
         self._stop.set()
+        self.writer.close()
         for thread in self._threads:
             thread.join(timeout=5)
         self.rules.close()

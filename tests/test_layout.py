@@ -38,7 +38,7 @@ def stage(module: str) -> str | None:
         return "service"
     if parts[0] != "playbook" or len(parts) < 2:
         return None
-    return "pipeline" if parts[1] == "pipeline" else parts[1]
+    return "pipeline" if parts[1] in ("pipeline", "batch") else parts[1]  # batch: many ingests
 
 
 def module_of(path: Path) -> str:

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_text_chars: int = 100_000
     outbox_interval_seconds: float = 1.0
+    # Group commit of single events: wait this long after the first, or for this many.
+    group_commit_ms: float = Field(default=2.0, ge=0)
+    group_commit_max: int = Field(default=64, ge=1)
     log_level: str = "INFO"
     # The board: cookie signing key (generated and kept in the database when unset), the
     # address sign-in links are printed with, and how long a sign-in lasts.

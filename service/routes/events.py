@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from pydantic import ValidationError
 
-from playbook.core.db import session_scope
+from playbook.batch import Failed
 from playbook.core.errors import PlaybookError
 from playbook.intake.events import EventIn, XBody, x_post_to_event
-from playbook.pipeline import excerpt, ingest
 from service.deps import RuntimeDep, require_api_key
 from service.errors import describe, error_responses
 from service.runtime import Runtime
 from service.schemas import BatchItemOut, BatchOut, IngestOut
+from service.writer import commit_events
 
-log = logging.getLogger("playbook.events")
 router = APIRouter(
     prefix="/v1/events",
     tags=["events"],
@@ -27,75 +25,48 @@ router = APIRouter(
 MAX_BATCH = 1000
 
 
-def accept(runtime: Runtime, event: EventIn) -> IngestOut:
-    """One event in its own transaction: a later failure never loses an earlier event."""
-    playbook = runtime.rules.playbook
-    with runtime.metrics.ingest_seconds.time(), session_scope(runtime.engine) as session:
-        result = ingest(
-            session,
-            event,
-            playbook=playbook,
-            now=runtime.clock.now(),
-            default_channel=runtime.settings.slack_channel,
-            store_personal_data=runtime.settings.store_personal_data,
+def accept_all(runtime: Runtime, events: list[EventIn]) -> list[BatchItemOut]:
+    """Events in one transaction, each in a savepoint: a failing event fails alone."""
+    return [
+        _failed(i, a.error) if isinstance(a, Failed) else BatchItemOut(index=i, ok=True, result=a)
+        for i, a in enumerate(commit_events(runtime, events))
+    ]
+
+
+def _failed(index: int, error: Exception) -> BatchItemOut:
+    if isinstance(error, PlaybookError):
+        return BatchItemOut(
+            index=index, ok=False, error=error.code, message=error.message, field=error.field
         )
-        answer = IngestOut.of(result)
-    outcome = (
-        "duplicate"
-        if answer.duplicate
-        else ("ignored" if answer.incident_id is None else "accepted")
+    return BatchItemOut(
+        index=index, ok=False, error="internal", message="internal error; the event was not stored"
     )
-    runtime.metrics.events.labels(outcome).inc()
-    if answer.incident_created:
-        runtime.metrics.incidents.labels(answer.category, answer.severity).inc()
-    log.info(
-        "event %s/%s -> %s %s incident=%s%s",
-        event.source,
-        event.id,
-        answer.category,
-        answer.severity,
-        answer.incident_id,
-        " (duplicate)" if answer.duplicate else "",
-    )
-    log.debug("event %s text: %s", event.id, excerpt(event.text, 120))
-    return answer
 
 
-@router.post("", response_model=IngestOut)
-def post_event(event: EventIn, runtime: RuntimeDep) -> IngestOut:
-    return accept(runtime, event)
-
-
-def _failure(index: int, exc: ValidationError) -> BatchItemOut:
+def _invalid(index: int, exc: ValidationError) -> BatchItemOut:
     first = describe([dict(e) for e in exc.errors()])[0]
     return BatchItemOut(
         index=index, ok=False, error="invalid", message=first["message"], field=first["field"]
     )
 
 
-def _accept_one(runtime: Runtime, index: int, event: EventIn) -> BatchItemOut:
-    """One event of many: whatever befalls it, the answer says which were stored."""
-    try:
-        return BatchItemOut(index=index, ok=True, result=accept(runtime, event))
-    except PlaybookError as exc:
-        return BatchItemOut(
-            index=index, ok=False, error=exc.code, message=exc.message, field=exc.field
-        )
-    except Exception:
-        log.exception("event %s/%s (index %d) was not stored", event.source, event.id, index)
-        return BatchItemOut(
-            index=index, ok=False, error="internal", message="internal error; not stored"
-        )
-
-
 def _answer(runtime: Runtime, checked: list[EventIn | BatchItemOut]) -> BatchOut:
-    """Accept the valid events, each in its own transaction; the invalid ones fail alone."""
-    results = [
-        item if isinstance(item, BatchItemOut) else _accept_one(runtime, index, item)
-        for index, item in enumerate(checked)
+    """Store the valid events together (each in a savepoint); the invalid ones fail alone."""
+    valid = [(i, item) for i, item in enumerate(checked) if isinstance(item, EventIn)]
+    stored = accept_all(runtime, [event for _, event in valid])
+    results = [item for item in checked if isinstance(item, BatchItemOut)]
+    results += [
+        item.model_copy(update={"index": i}) for (i, _), item in zip(valid, stored, strict=True)
     ]
+    results.sort(key=lambda r: r.index)
     accepted = sum(1 for r in results if r.ok)
     return BatchOut(accepted=accepted, failed=len(results) - accepted, results=results)
+
+
+@router.post("", response_model=IngestOut)
+def post_event(event: EventIn, runtime: RuntimeDep) -> IngestOut:
+    """One event, committed with the others arriving in the same few milliseconds."""
+    return runtime.writer.submit(event)
 
 
 @router.post("/batch", response_model=BatchOut)
@@ -108,7 +79,7 @@ def post_batch(
         try:
             checked.append(EventIn.model_validate(raw))
         except ValidationError as exc:
-            checked.append(_failure(index, exc))
+            checked.append(_invalid(index, exc))
     return _answer(runtime, checked)
 
 
@@ -121,5 +92,5 @@ def post_x(body: XBody, runtime: RuntimeDep) -> BatchOut:
         try:
             checked.append(x_post_to_event(post, users))
         except ValidationError as exc:
-            checked.append(_failure(index, exc))
+            checked.append(_invalid(index, exc))
     return _answer(runtime, checked)

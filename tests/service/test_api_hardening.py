@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from playbook import batch as batch_path
 from playbook.core.models import Event
 from service.app import create_app
-from service.routes import events as events_route
 from service.runtime import Runtime
 
 
@@ -104,14 +104,14 @@ def test_batch_with_a_nul_in_the_third_post(client: TestClient, runtime: Runtime
 def test_batch_says_which_were_stored_when_one_fails_unexpectedly(
     client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = events_route.ingest
+    real = batch_path.ingest
 
     def failing_on_third(session: Any, event: Any, **kwargs: Any) -> Any:
         if event.id == "p3":
             raise RuntimeError("the database went away")
         return real(session, event, **kwargs)
 
-    monkeypatch.setattr(events_route, "ingest", failing_on_third)
+    monkeypatch.setattr(batch_path, "ingest", failing_on_third)
     answer = client.post("/v1/events/batch", json={"events": [post(n) for n in range(1, 5)]})
     assert answer.status_code == 200
     results = answer.json()["results"]
