@@ -116,11 +116,20 @@ class XEntities(BaseModel):
     mentions: list[XMention] = []
 
 
+class XNoteTweet(BaseModel):
+    """A long post's full text (the v2 API truncates `text` to 280 characters)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
+
+
 class XPost(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: ShortStr
     text: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
+    note_tweet: XNoteTweet | None = None
     author_id: ShortStr | None = None
     created_at: datetime | None = None
     lang: Annotated[str, StringConstraints(max_length=16)] | None = None
@@ -173,7 +182,7 @@ def x_post_to_event(post: XPost, users: dict[str, XUser]) -> EventIn:
         return EventIn(
             id=post.id,
             source="twitter",
-            text=post.text,
+            text=post.note_tweet.text if post.note_tweet and post.note_tweet.text else post.text,
             lang=post.lang,
             url=f"https://twitter.com/{handle or 'i/web'}/status/{post.id}",
             created_at=post.created_at,

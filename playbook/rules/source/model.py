@@ -78,6 +78,13 @@ class Strict(BaseModel):
 class Organisation(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     ceo_handles: list[str] = []
+    # Words in a post that address the CEO without the handle (the `ceo_named` fact).
+    ceo_titles: list[Annotated[str, Field(min_length=1, max_length=80)]] = [
+        "대표님",
+        "사장님",
+        "회장님",
+        "CEO",
+    ]
     brand_handles: list[str] = []
     brand_terms: list[str] = []
 
@@ -153,9 +160,26 @@ class Advocates(Strict):
 
 
 class KeywordList(Strict):
+    """A list of terms. `match: text` finds them as substrings (the default); `match: words`
+    as lemmas and phrases on morpheme boundaries, any conjugation, with `negation: skip`
+    ignoring a hit that a negator has in scope ("불만 없어요", "no complaints")."""
+
     terms: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1)]
+    match: Literal["text", "words"] = "text"
+    negation: Literal["ignore", "skip"] = "ignore"
     word_boundary: bool = False
     compact: bool = False
+
+    @model_validator(mode="after")
+    def _options_fit(self) -> KeywordList:
+        if self.match == "words" and (self.word_boundary or self.compact):
+            raise ValueError(
+                "`word_boundary` and `compact` apply to `match: text` only; "
+                "`match: words` already matches whole words"
+            )
+        if self.negation == "skip" and self.match != "words":
+            raise ValueError("`negation: skip` needs `match: words`")
+        return self
 
 
 class Schedule(Strict):
