@@ -47,7 +47,7 @@ def test_the_ceo_named_by_title_raises_a_complaint_to_high(client: TestClient) -
     result = post(client, "t14-5", "한빛 대표님, 인터넷이 사흘째 먹통입니다. 이게 말이 됩니까")
     assert result["category"] == "complaint"
     assert result["severity"] == "high"
-    plain = post(client, "t14-6", "한빛 인터넷이 사흘째 먹통입니다. 이게 말이 됩니까")
+    plain = post(client, "t14-6", "한빛 앱 로그인이 이틀째 안 돼요. 답답하네요")
     assert plain["severity"] == "medium"
 
 

@@ -71,6 +71,9 @@ def parse_duration(text: str) -> int:
     return amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
+CEO_TITLES = ("대표님", "사장님", "회장님", "CEO")  # address the CEO in a post: `ceo_named`
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -78,13 +81,7 @@ class Strict(BaseModel):
 class Organisation(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     ceo_handles: list[str] = []
-    # Words in a post that address the CEO without the handle (the `ceo_named` fact).
-    ceo_titles: list[Annotated[str, Field(min_length=1, max_length=80)]] = [
-        "대표님",
-        "사장님",
-        "회장님",
-        "CEO",
-    ]
+    ceo_titles: list[Annotated[str, Field(min_length=1, max_length=80)]] = list(CEO_TITLES)
     brand_handles: list[str] = []
     brand_terms: list[str] = []
 
@@ -160,9 +157,7 @@ class Advocates(Strict):
 
 
 class KeywordList(Strict):
-    """A list of terms. `match: text` finds them as substrings (the default); `match: words`
-    as lemmas and phrases on morpheme boundaries, any conjugation, with `negation: skip`
-    ignoring a hit that a negator has in scope ("불만 없어요", "no complaints")."""
+    """Terms found as substrings (`match: text`) or as words, skipping negated ones on request."""
 
     terms: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1)]
     match: Literal["text", "words"] = "text"
@@ -173,10 +168,7 @@ class KeywordList(Strict):
     @model_validator(mode="after")
     def _options_fit(self) -> KeywordList:
         if self.match == "words" and (self.word_boundary or self.compact):
-            raise ValueError(
-                "`word_boundary` and `compact` apply to `match: text` only; "
-                "`match: words` already matches whole words"
-            )
+            raise ValueError("`word_boundary` and `compact` apply to `match: text` only")
         if self.negation == "skip" and self.match != "words":
             raise ValueError("`negation: skip` needs `match: words`")
         return self
