@@ -25,6 +25,7 @@ from playbook.core.settings import Settings
 from playbook.editor.trial import trial_in_child
 from playbook.rules.registry import RulesRegistry
 from playbook.rules.source.model import InForce, RulesFile, in_force
+from playbook.text import morph
 from playbook.workflow.scheduler import run_due
 from playbook.workflow.view import render_card
 from service.writer import Writer, commit_events
@@ -78,6 +79,7 @@ class Runtime:
     ) -> Runtime:
         """Connect, migrate and load the rules; raises RulesInvalid for a bad rules file."""
         clock = clock or SystemClock()
+        morph.get_kiwi()  # built now (1-4 s), not on the first post's request
         engine = engine or make_engine(settings.database_url)
         migrate(engine)
         rules = RulesRegistry(

@@ -12,6 +12,8 @@ from playbook.rules.compile import conditions as c
 from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.model import AllOf, AnyOf, Condition, Leaf, NotOf, Ref
 from playbook.text import pii
+from playbook.text.keywords import WordSet
+from playbook.text.morph import Match
 from playbook.workflow.planner import PlannedStep, plan
 
 SHOWN_CHARS = 120
@@ -75,7 +77,19 @@ def _leaf(
         value = facts.get(leaf.fact)
         if words is not None and isinstance(value, str):
             node["found"] = words.find(value)[:10]
+            if isinstance(words, WordSet):
+                node["matches"] = [_match_shown(m) for m in words.matches(value)[:10]]
     return node
+
+
+def _match_shown(match: Match) -> dict[str, Any]:
+    """Which term of a `match: words` list was found, as what text, and whether negated."""
+    return {
+        "term": match.term,
+        "kind": match.kind.value,
+        "text": _shown(match.found),
+        "negated": match.negated,
+    }
 
 
 def explain(

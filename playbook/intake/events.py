@@ -164,11 +164,20 @@ class XEntities(BaseModel):
     mentions: Annotated[list[XMention], Field(max_length=100)] = []
 
 
+class XNoteTweet(BaseModel):
+    """A long post's full text (the v2 API truncates `text` to 280 characters)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: Text
+
+
 class XPost(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: ShortStr
     text: Text
+    note_tweet: XNoteTweet | None = None
     author_id: ShortStr | None = None
     created_at: Moment | None = None
     lang: Annotated[str, StringConstraints(max_length=16)] | None = None
@@ -231,7 +240,7 @@ def x_post_to_event(post: XPost, users: dict[str, XUser]) -> EventIn:
     return EventIn(
         id=post.id,
         source="twitter",
-        text=post.text,
+        text=post.note_tweet.text if post.note_tweet and post.note_tweet.text else post.text,
         lang=post.lang,
         url=f"https://twitter.com/{handle or 'i/web'}/status/{post.id}",
         created_at=post.created_at,

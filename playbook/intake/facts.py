@@ -50,6 +50,9 @@ FACTS: dict[str, FactSpec] = {
     "hints.kind": FactSpec("string", "the monitoring tool's own classification"),
     "hints.topic": FactSpec("string", "the monitoring tool's own topic"),
     "ceo_mentioned": FactSpec("bool", "a CEO handle is mentioned"),
+    "ceo_named": FactSpec(
+        "bool", "a CEO handle is mentioned or the text names the CEO (organisation.ceo_titles)"
+    ),
     "brand_mentioned": FactSpec("bool", "a brand handle or brand term is mentioned"),
     "brand_handle_mentioned": FactSpec("bool", "a brand handle is mentioned"),
     "has_personal_data": FactSpec("bool", "the text carries personal data"),
@@ -163,6 +166,7 @@ def event_facts(
     ceo_handles: frozenset[str],
     brand_handles: frozenset[str],
     brand_mentioned_in_text: bool,
+    ceo_named_in_text: bool = False,
     topics: list[str],
     now: datetime,
     history: AuthorHistory | None = None,
@@ -200,6 +204,7 @@ def event_facts(
     for key, value in (event.hints or {}).items():
         facts[f"hints.{key.lower()}"] = value.lower()
     facts["ceo_mentioned"] = bool(mentions & ceo_handles)
+    facts["ceo_named"] = facts["ceo_mentioned"] or ceo_named_in_text
     facts["brand_handle_mentioned"] = bool(mentions & brand_handles)
     facts["brand_mentioned"] = facts["brand_handle_mentioned"] or brand_mentioned_in_text
     kinds = personal_data(event.text)

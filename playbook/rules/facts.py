@@ -13,7 +13,7 @@ from playbook.rules.compile import conditions as c
 from playbook.rules.compile.compiler import Compiled
 from playbook.rules.source.model import RulesFile
 from playbook.text import lang, pii
-from playbook.text.keywords import KeywordSet
+from playbook.text.keywords import KeywordSet, TermList
 
 ENGINE_INT = 2**53
 
@@ -23,15 +23,17 @@ class FactSources:
     """What a rules file adds to an event's facts: its CEO and brand, its expert topics."""
 
     ceo: frozenset[str]
+    ceo_titles: KeywordSet | None
     brand: frozenset[str]
     brand_terms: KeywordSet | None
-    topics: dict[str, KeywordSet]
+    topics: dict[str, TermList]
 
     @classmethod
-    def of(cls, model: RulesFile, lists: Mapping[str, KeywordSet]) -> FactSources:
+    def of(cls, model: RulesFile, lists: Mapping[str, TermList]) -> FactSources:
         org = model.organisation
         return cls(
             ceo=frozenset(h.lower() for h in org.ceo_handles),
+            ceo_titles=KeywordSet(org.ceo_titles, word_boundary=True) if org.ceo_titles else None,
             brand=frozenset(h.lower() for h in org.brand_handles),
             brand_terms=(
                 KeywordSet(org.brand_terms, word_boundary=True) if org.brand_terms else None
@@ -62,6 +64,7 @@ def facts_for(
         ceo_handles=sources.ceo,
         brand_handles=sources.brand,
         brand_mentioned_in_text=bool(sources.brand_terms and sources.brand_terms.hits(text)),
+        ceo_named_in_text=bool(sources.ceo_titles and sources.ceo_titles.hits(text)),
         topics=topics,
         now=now,
         history=history,

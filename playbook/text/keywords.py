@@ -1,4 +1,5 @@
-"""Keyword lists matched case-insensitively: substrings for Korean, whole words on request."""
+"""Keyword lists: substrings of the folded text (`KeywordSet`), or words and phrases on
+morpheme boundaries with negation scope (`WordSet`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
+from playbook.text import morph
 from playbook.text.normalize import compact as compact_text
 from playbook.text.normalize import fold
 
@@ -18,6 +21,16 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7
 _WORD_RUN = re.compile(r"[^\W_]+")  # what `compact` keeps
 
 _Trie = dict[str, "_Trie"]  # one character per edge; "" marks the end of a key
+
+
+class TermList(Protocol):
+    """What a compiled list offers the rules: its terms, a yes/no and the terms found."""
+
+    terms: tuple[str, ...]
+
+    def hits(self, text: str) -> bool: ...
+
+    def find(self, text: str) -> list[str]: ...
 
 
 class KeywordSet:
@@ -187,3 +200,53 @@ def _squeezed(folded: str) -> _Squeezed:
         position += run.end() - run.start()
     text = "".join(run.group() for run in runs)
     return _Squeezed(folded, text, starts, [run.start() for run in runs])
+
+
+class WordSet:
+    """A list of lemmas, phrases and surface terms matched through `morph` (Kiwi, English).
+
+    "안 되다" hits "안 됩니다" and "안되네요"; "돎" does not hit "맴돎"; a term Kiwi cannot
+    read ("ㅋㅋ", an emoji), or one written after `=` ("=정상인가"), is matched as written.
+    With `skip_negated`, a hit that a negator outside the term has in scope does not count
+    ("불만 없어요", "no complaints"); a term holding its own negator ("안 되다") is not negated.
+    """
+
+    def __init__(self, terms: Sequence[str], *, skip_negated: bool = False) -> None:
+        self.terms = tuple(dict.fromkeys(t for t in terms if t.strip()))
+        self.skip_negated = skip_negated
+        self.compiled = tuple(_word_term(t) for t in self.terms)
+
+    def matches(self, text: str) -> list[morph.Match]:
+        """Every match in text order, negated ones included (explain shows them)."""
+        return morph.find_terms(_analysed(text), self.compiled)
+
+    def counted(self, text: str) -> list[morph.Match]:
+        """The matches that count: all of them, or the ones not negated with `skip_negated`."""
+        return [m for m in self.matches(text) if not (self.skip_negated and m.negated)]
+
+    def find(self, text: str) -> list[str]:
+        """The distinct terms that count, in the list's order."""
+        found = {m.term for m in self.counted(text)}
+        return [t for t in self.terms if t in found]
+
+    def hits(self, text: str) -> bool:
+        analysis = _analysed(text)
+        for term in self.compiled:
+            for match in term.find(analysis):
+                if not (self.skip_negated and match.negated):
+                    return True
+        return False
+
+
+AS_WRITTEN = "="  # a term after this mark is searched as written, not read as words
+
+
+def _word_term(term: str) -> morph.Term:
+    if term.startswith(AS_WRITTEN) and term[1:].strip():
+        return morph.Term(term, morph.TermKind.SURFACE, (), morph.normalise(term[1:]))
+    return morph.compile_term(term)
+
+
+@lru_cache(maxsize=16)  # one analysis per post, shared by every list of every playbook
+def _analysed(text: str) -> morph.Analysis:
+    return morph.analyse(text)

@@ -14,7 +14,7 @@ from playbook.rules.compile.context import Context, Derivation
 from playbook.rules.compile.leaves import LEAF_BUILDERS
 from playbook.rules.source.loader import Source
 from playbook.rules.source.model import AllOf, AnyOf, Condition, Leaf, NotOf, Ref, RulesFile
-from playbook.text.keywords import KeywordSet
+from playbook.text.keywords import KeywordSet, TermList, WordSet
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Compiled:
     derivations: list[Derivation]
     leaves: dict[int, c.Cond]
     engine_facts: set[str]
-    lists: dict[str, KeywordSet]
+    lists: dict[str, TermList]
     conditions: dict[str, Condition]
 
 
@@ -63,9 +63,12 @@ def compile_source(source: Source) -> Compiled:
 
 def _compile_lists(ctx: Context, model: RulesFile) -> None:
     for name, spec in model.lists.items():
-        ctx.lists[name] = KeywordSet(
-            spec.terms, word_boundary=spec.word_boundary, compact=spec.compact
-        )
+        if spec.match == "words":
+            ctx.lists[name] = WordSet(spec.terms, skip_negated=spec.negation == "skip")
+        else:
+            ctx.lists[name] = KeywordSet(
+                spec.terms, word_boundary=spec.word_boundary, compact=spec.compact
+            )
 
 
 def _compile(

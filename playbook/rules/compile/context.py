@@ -10,7 +10,7 @@ from typing import Any
 from playbook.core.errors import RuleProblem
 from playbook.rules.compile import conditions as c
 from playbook.rules.source.loader import Source
-from playbook.text.keywords import KeywordSet
+from playbook.text.keywords import TermList
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -31,7 +31,7 @@ class Context:
     problems: list[RuleProblem] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
     leaves: dict[int, c.Cond] = field(default_factory=dict)
-    lists: dict[str, KeywordSet] = field(default_factory=dict)
+    lists: dict[str, TermList] = field(default_factory=dict)
     derived_cache: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def problem(

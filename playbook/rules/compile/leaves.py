@@ -15,7 +15,7 @@ from playbook.rules.compile.checks import check_list
 from playbook.rules.compile.context import Context
 from playbook.rules.source.model import Leaf
 from playbook.rules.source.positions import pattern_position
-from playbook.text.keywords import KeywordSet
+from playbook.text.keywords import KeywordSet, TermList
 from playbook.text.regex_safety import check as check_regex
 
 MAX_MATCH_CHARS = 20_000  # regexes see at most this much text: bounded work per event
@@ -96,7 +96,7 @@ def _build_contains_any(
     if isinstance(operand, str) and leaf.word_boundary is None and not leaf.case_sensitive:
         if not check_list(ctx, operand, path, rule):
             return c.Const(False)
-        keywords = ctx.lists[operand]
+        keywords: TermList = ctx.lists[operand]
         key: tuple[Any, ...] = ("list", fact, operand)
     else:
         terms = _terms(ctx, operand, path, rule)

@@ -71,6 +71,9 @@ def parse_duration(text: str) -> int:
     return amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
+CEO_TITLES = ("대표님", "사장님", "회장님", "CEO")  # address the CEO in a post: `ceo_named`
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -79,6 +82,7 @@ class Organisation(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     language: Literal["ko", "en"] = "en"  # what Slack cards, notices and `/playbook` speak
     ceo_handles: list[str] = []
+    ceo_titles: list[Annotated[str, Field(min_length=1, max_length=80)]] = list(CEO_TITLES)
     brand_handles: list[str] = []
     brand_terms: list[str] = []
 
@@ -175,9 +179,21 @@ class Advocates(Strict):
 
 
 class KeywordList(Strict):
+    """Terms found as substrings (`match: text`) or as words, skipping negated ones on request."""
+
     terms: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1)]
+    match: Literal["text", "words"] = "text"
+    negation: Literal["ignore", "skip"] = "ignore"
     word_boundary: bool = False
     compact: bool = False
+
+    @model_validator(mode="after")
+    def _options_fit(self) -> KeywordList:
+        if self.match == "words" and (self.word_boundary or self.compact):
+            raise ValueError("`word_boundary` and `compact` apply to `match: text` only")
+        if self.negation == "skip" and self.match != "words":
+            raise ValueError("`negation: skip` needs `match: words`")
+        return self
 
 
 class Schedule(Strict):
