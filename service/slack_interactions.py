@@ -25,15 +25,14 @@ from playbook.actions.slack.modals import (
     respond_to_draft_submission,
 )
 from playbook.actions.slack.payloads import ParsedAction, parse_action, parse_modal_submission
-from playbook.actions.slack.texts import say, verb
+from playbook.actions.slack.texts import say, status, verb
 from playbook.core.db import session_scope
 from playbook.core.errors import Conflict, PlaybookError
 from playbook.core.models import Incident, Step
 from playbook.workflow import lifecycle
 from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
-from playbook.workflow.kinds import kind
 from playbook.workflow.steps import Action, apply_action, load_step, steps_of
-from playbook.workflow.view import card_view, step_view
+from playbook.workflow.view import card_view, step_title, step_view
 from service.runtime import Runtime
 
 log = logging.getLogger("playbook.slack")
@@ -109,6 +108,11 @@ def handle_interaction(runtime: Runtime, payload: dict[str, Any]) -> Answer:
     return Answer()
 
 
+def _language(runtime: Runtime) -> str:
+    """The team's language (`organisation.language`): what the playbook says in Slack."""
+    return runtime.model.organisation.language
+
+
 def _user_id(payload: dict[str, Any]) -> str:
     user = payload.get("user")
     return str(user.get("id") or "") if isinstance(user, dict) else ""
@@ -149,23 +153,19 @@ def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
         try:
             _apply_click(runtime, click, user, payload.get("trigger_id"))
         except PlaybookError as exc:
-            text = f"{escape(exc.message)}\nNothing was changed; the card shows the current state."
+            text = say("not_changed", _language(runtime), message=escape(exc.message))
             answer.ephemeral.append(Ephemeral(channel, user, text))
     return answer
 
 
-def _check_current(step: Step, version: int, *, active: bool = True) -> None:
+def _check_current(runtime: Runtime, step: Step, version: int, *, active: bool = True) -> None:
     """Only the card's current version of an active step may be acted on."""
+    lang = _language(runtime)
+    title, state = step_title(step, lang), status(step.status, lang)
     if step.version != version:
-        raise Conflict(
-            f"This card was out of date: *{step.title}* changed since it was shown "
-            f"(it is now {step.status}).",
-            field="version",
-        )
+        raise Conflict(say("stale", lang, title=title, status=state), field="version")
     if active and step.status != "active":
-        raise Conflict(
-            f"*{step.title}* cannot be acted on now: it is {step.status}.", field="step_id"
-        )
+        raise Conflict(say("not_actionable", lang, title=title, status=state), field="step_id")
 
 
 def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: Any) -> None:
@@ -175,14 +175,14 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
     with session_scope(runtime.engine) as session:
         incident, step = load_step(session, click.incident_id, click.step_id)
         override = click.action == "override_verification"
-        _check_current(step, click.version, active=not override)
+        _check_current(runtime, step, click.version, active=not override)
         now = runtime.clock.now()
         if override:
             note = "chosen on the Slack card by a lead"
             changes = override_verification(
                 session, incident, step, model=runtime.model, by=user, now=now, note=note
             )
-            announce(session, incident, changes, now)
+            announce(session, incident, changes, now, language=_language(runtime))
             return
         if click.action == "escalate":
             escalate(session, incident, step, model=runtime.model, actor=user, now=now)
@@ -198,21 +198,22 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
             assignee=user if action == "assign" else None,
             outcome=click.outcome,
             expected_version=click.version,
-            **runtime.in_force(),
+            experts=runtime.in_force()["experts"],
+            channel_limit=runtime.in_force()["channel_limit"],
         )
-        announce(session, incident, changes, now, clicked=click.action)
+        announce(session, incident, changes, now, clicked=click.action, language=_language(runtime))
 
 
 def _open_modal(runtime: Runtime, click: ParsedAction, trigger_id: str) -> None:
     with session_scope(runtime.engine) as session:
         incident, step = load_step(session, click.incident_id, click.step_id)
-        _check_current(step, click.version)
+        _check_current(runtime, step, click.version)
         view = card_view(session, incident, runtime.clock.now(), **runtime.in_force())
-        current = step_view(step)
+        current = step_view(step, language=view.language)
         if click.action == "skip":
             modal = build_skip_modal(view, current)
         elif current.draft is None:
-            raise Conflict(f"*{step.title}* has no draft to edit.", field="action")
+            raise Conflict(say("no_draft", view.language, title=current.title), field="action")
         else:
             modal = build_edit_draft_modal(view, current)
     # Outside the transaction: the trigger expires in 3 s, and nothing here needs the lock.
@@ -243,11 +244,11 @@ def handle_view_submission(runtime: Runtime, payload: dict[str, Any]) -> Answer:
 def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Answer:
     reason = str(submission["values"].get(REASON_BLOCK) or "").strip()
     if len(reason) < 3:
-        return _errors(REASON_BLOCK, "Say why this step is skipped.")
+        return _errors(REASON_BLOCK, say("skip_reason_needed", _language(runtime)))
     try:
         with session_scope(runtime.engine) as session:
             incident, step = load_step(session, submission["incident_id"], submission["step_id"])
-            _check_current(step, submission["version"])
+            _check_current(runtime, step, submission["version"])
             now = runtime.clock.now()
             changes = apply_action(
                 session,
@@ -258,9 +259,10 @@ def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Ans
                 now=now,
                 note=reason,
                 expected_version=submission["version"],
-                **runtime.in_force(),
+                experts=runtime.in_force()["experts"],
+                channel_limit=runtime.in_force()["channel_limit"],
             )
-            announce(session, incident, changes, now)
+            announce(session, incident, changes, now, language=_language(runtime))
     except PlaybookError as exc:
         return _errors(REASON_BLOCK, exc.message)
     return Answer()
@@ -270,10 +272,11 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
     try:
         with session_scope(runtime.engine) as session:
             incident, step = load_step(session, submission["incident_id"], submission["step_id"])
-            _check_current(step, submission["version"])
+            _check_current(runtime, step, submission["version"])
             now = runtime.clock.now()
             view = card_view(session, incident, now, **runtime.in_force())
-            response = respond_to_draft_submission(view, step_view(step), submission)
+            shown = step_view(step, language=view.language)
+            response = respond_to_draft_submission(view, shown, submission)
             if response is not None:
                 return Answer(body=response)
             values = submission["values"]
@@ -288,7 +291,7 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
                 by=user,
                 now=now,
             )
-            announce(session, incident, changes, now)
+            announce(session, incident, changes, now, language=_language(runtime))
     except PlaybookError as exc:
         return _errors(DRAFT_BLOCK, exc.message)
     return Answer()
@@ -310,22 +313,24 @@ def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
         elif command == "status" and len(words) == 1:
             text = _status(runtime, session, language)
         elif command in lifecycle.ACTIONS and len(words) == (3 if command == "assign" else 2):
-            text = _lifecycle(runtime, session, form, [command, *words[1:]])
+            text = _lifecycle(runtime, session, form, [command, *words[1:]], language)
         else:
             text = say("help", language)
     return {"response_type": "ephemeral", "text": truncate(text, TEXT_CHARS)}
 
 
-def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: list[str]) -> str:
+def _lifecycle(
+    runtime: Runtime, session: Session, form: dict[str, str], words: list[str], language: str
+) -> str:
     """`/playbook resolve|close|reopen ID`, `/playbook assign ID @user`."""
     number = words[1].lstrip("#")
     if not number.isdigit() or not 0 < int(number) < 2**31:
-        return f"`{escape(truncate(words[1], 40))}` is not an incident number."
+        return say("not_a_number", language, word=escape(truncate(words[1], 40)))
     assignee = None
     if words[0] == "assign":
         found = _MENTION.fullmatch(words[2])
         if found is None:
-            return "Say whom: `/playbook assign ID @user`."
+            return say("say_whom", language)
         assignee = found.group(1) or found.group(2)
     action = cast(lifecycle.LifecycleAction, words[0])
     user = form.get("user_id") or "unknown"
@@ -335,8 +340,9 @@ def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: 
         )
     except PlaybookError as exc:
         return escape(exc.message)
-    owner = f", owner {mention(incident.owner)}" if incident.owner else ""
-    return f"Incident #{incident.id} is {escape(incident.status)}{owner}."
+    owner = say("owner_suffix", language, who=mention(incident.owner)) if incident.owner else ""
+    state = escape(status(incident.status, language))
+    return say("incident_now", language, id=incident.id, status=state, owner=owner)
 
 
 def _line(incident: Incident, language: str) -> str:
@@ -374,16 +380,10 @@ def _show(session: Session, incident_id: int, language: str) -> str:
     for step in steps_of(session, incident_id):
         who = step.assignee or step.owner or say("unassigned", language)
         lines.append(
-            f"• {escape(truncate(_step_title(step, language), 120))} `{escape(step.kind)}`: "
+            f"• {escape(truncate(step_title(step, language), 120))} `{escape(step.kind)}`: "
             f"{escape(step.status)} ({escape(who)})"
         )
     return "\n".join(lines)
-
-
-def _step_title(step: Step, language: str) -> str:
-    """A kind's own title in the team's language; a title the rules gave stays as written."""
-    default = kind(step.kind)
-    return default.title(language) if step.title == default.title("en") else step.title
 
 
 def _status(runtime: Runtime, session: Session, language: str) -> str:

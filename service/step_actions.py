@@ -58,7 +58,8 @@ def perform(
             assignee=body.assignee,
             outcome=body.outcome,
             expected_version=body.version,
-            **runtime.in_force(),
+            experts=runtime.in_force()["experts"],
+            channel_limit=runtime.in_force()["channel_limit"],
         )
-    announce(session, incident, changes, now)
+    announce(session, incident, changes, now, language=runtime.in_force()["language"])
     return incident, changes

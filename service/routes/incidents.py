@@ -58,7 +58,16 @@ def incident_out(
     if runtime is not None:
         now = runtime.clock.now()
         topics = list(topic_rates(session, incident.topics, now).values())
-        details = shown_step_details(session, incident, steps, now=now, **runtime.in_force())
+        rules = runtime.in_force()
+        details = shown_step_details(
+            session,
+            incident,
+            steps,
+            now=now,
+            experts=rules["experts"],
+            channel_limit=rules["channel_limit"],
+            advocates=rules["advocates"],
+        )
     return IncidentOut.of(incident, steps, events, details, topics)
 
 
