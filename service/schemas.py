@@ -168,6 +168,15 @@ class IncidentOut(BaseModel):
         )
 
 
+BY_FIELD = Field(
+    default=None,
+    min_length=1,
+    max_length=200,
+    description="ignored when the request carries an API key (the key's name is the actor); "
+    "without configured keys (loopback only) it names the actor, else `local`",
+)
+
+
 class StepActionIn(BaseModel):
     action: Literal[
         "complete", "skip", "reopen", "assign", "escalate", "edit_draft", "override_verification"
@@ -175,7 +184,7 @@ class StepActionIn(BaseModel):
         description="override_verification: a lead publishes without verified facts (a skipped "
         "verify_facts step); needs a `note`"
     )
-    by: str = Field(min_length=1, max_length=200)
+    by: str | None = BY_FIELD
     note: str | None = Field(default=None, max_length=5000)
     assignee: str | None = Field(default=None, max_length=200)
     outcome: Literal["at_fault", "not_at_fault", "needs_investigation"] | None = None
@@ -190,7 +199,7 @@ class IncidentActionIn(BaseModel):
     """POST /v1/incidents/{id}: the incident as a whole."""
 
     action: Literal["resolve", "close", "reopen", "assign"]
-    by: str = Field(min_length=1, max_length=200)
+    by: str | None = BY_FIELD
     note: str | None = Field(default=None, max_length=5000)
     assignee: str | None = Field(default=None, max_length=200, description="assign: the owner")
 

@@ -19,7 +19,7 @@ from playbook.pipeline import excerpt
 from playbook.workflow import lifecycle, merging
 from playbook.workflow.steps import steps_of
 from playbook.workflow.view import shown_step_details
-from service.deps import RuntimeDep, SessionDep, require_api_key
+from service.deps import ApiKeyName, RuntimeDep, SessionDep, api_actor, require_api_key
 from service.runtime import Runtime
 from service.schemas import (
     AuditOut,
@@ -107,14 +107,19 @@ def show_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep) ->
 
 @router.post("/{incident_id}", response_model=IncidentOut)
 def act_on_incident(
-    incident_id: int, body: IncidentActionIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: int,
+    body: IncidentActionIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    key_name: ApiKeyName,
 ) -> IncidentOut:
-    """Resolve, close, reopen or assign the incident as a whole; audited, the card updated."""
+    """Resolve, close, reopen or assign the incident as a whole; audited, the card updated.
+    The actor is the API key's name (see `api_actor`)."""
     incident = lifecycle.apply(
         session,
         incident_id,
         body.action,
-        by=body.by,
+        by=api_actor(key_name, body.by),
         now=runtime.clock.now(),
         note=body.note,
         assignee=body.assignee,
@@ -124,9 +129,16 @@ def act_on_incident(
 
 @router.post("/{incident_id}/steps/{step_id}", response_model=StepActionOut)
 def act_on_step(
-    incident_id: int, step_id: int, body: StepActionIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: int,
+    step_id: int,
+    body: StepActionIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    key_name: ApiKeyName,
 ) -> StepActionOut:
-    incident, changes = perform(session, runtime, incident_id, step_id, body)
+    """One step action; the actor is the API key's name (see `api_actor`)."""
+    acting = body.model_copy(update={"by": api_actor(key_name, body.by)})
+    incident, changes = perform(session, runtime, incident_id, step_id, acting)
     return StepActionOut(
         incident=incident_out(session, incident, with_events=False, runtime=runtime),
         changes=[c.__dict__ for c in changes],
