@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections import Counter as Tally
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from playbook.core.clock import as_utc
+from playbook.core.models import AuditEntry, Incident, IncidentStatus, OutboxItem, Step, StepStatus
+from playbook.rules.source.model import PUBLIC_ANSWERS
 
 
 class Metrics:
@@ -32,3 +50,144 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+
+
+# --- workflow figures, read from the database at scrape time -------------------------------------
+#
+# Computed from the audit trail rather than counted where steps complete: the database is the
+# one place every instance, the API, Slack, the board and the scheduler all write to, so the
+# figures survive restarts, agree between instances and need no sink threaded through them.
+
+SECONDS_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 172800, 604800)
+FIRST_RESPONSE_KINDS = frozenset(PUBLIC_ANSWERS) | {"triage"}
+SEVERITY_LABELS = ("low", "medium", "high", "critical")
+
+
+@dataclass
+class _Histogram:
+    """Observations per label set, turned into a Prometheus histogram family."""
+
+    name: str
+    documentation: str
+    labels: tuple[str, ...]
+    seen: dict[tuple[str, ...], list[float]] = field(default_factory=dict)
+
+    def observe(self, labels: tuple[str, ...], seconds: float) -> None:
+        self.seen.setdefault(labels, []).append(max(seconds, 0.0))
+
+    def family(self) -> HistogramMetricFamily:
+        family = HistogramMetricFamily(self.name, self.documentation, labels=list(self.labels))
+        for labels, values in sorted(self.seen.items()):
+            buckets = [
+                (str(float(le)), float(sum(v <= le for v in values))) for le in SECONDS_BUCKETS
+            ]
+            buckets.append(("+Inf", float(len(values))))
+            family.add_metric(list(labels), buckets, sum_value=sum(values))
+        return family
+
+
+def _seconds(later: datetime, earlier: datetime) -> float:
+    return (as_utc(later) - as_utc(earlier)).total_seconds()
+
+
+def _completions(session: Session) -> list[tuple[datetime, Step, Incident]]:
+    """Every step completion: when, the step, and its incident."""
+    query = (
+        select(AuditEntry.at, Step, Incident)
+        .join(Step, col(AuditEntry.step_id) == col(Step.id))
+        .join(Incident, col(AuditEntry.incident_id) == col(Incident.id))
+        .where(AuditEntry.action == "complete", AuditEntry.to_state == StepStatus.DONE)
+    )
+    return list(session.exec(query).all())
+
+
+def workflow_families(session: Session, now: datetime) -> Iterator[Metric]:
+    """First response, step completion, SLA breaches, escalations, open incidents, outbox age."""
+    first = _Histogram(
+        "playbook_first_response_seconds",
+        "Incident opened to its first completed triage or public answer",
+        ("category", "severity"),
+    )
+    steps = _Histogram(
+        "playbook_step_completion_seconds",
+        "Step planned to step completed",
+        ("category", "severity"),
+    )
+    breaches = CounterMetricFamily(
+        "playbook_sla_breaches", "Steps completed after their due time", labels=["kind"]
+    )
+    earliest: dict[int, tuple[datetime, Incident]] = {}
+    late: Tally[str] = Tally()
+    for at, step, incident in _completions(session):
+        steps.observe((incident.category, incident.severity), _seconds(at, step.created_at))
+        if step.due_at is not None and as_utc(at) > as_utc(step.due_at):
+            late[step.kind] += 1
+        if step.kind in FIRST_RESPONSE_KINDS and incident.id is not None:
+            known = earliest.get(incident.id)
+            if known is None or as_utc(at) < as_utc(known[0]):
+                earliest[incident.id] = (at, incident)
+    for at, incident in earliest.values():
+        first.observe((incident.category, incident.severity), _seconds(at, incident.created_at))
+    for kind, count in sorted(late.items()):
+        breaches.add_metric([kind], count)
+    yield first.family()
+    yield steps.family()
+    yield breaches
+    yield _escalations(session)
+    yield _open_incidents(session)
+    yield _outbox_age(session, now)
+
+
+def _escalations(session: Session) -> CounterMetricFamily:
+    family = CounterMetricFamily(
+        "playbook_escalations",
+        "Escalations: a step handed to its lead group, or a storm",
+        labels=["reason"],
+    )
+    query = select(AuditEntry.action, func.count()).where(
+        col(AuditEntry.action).in_(("escalate", "storm"))
+    )
+    counts = dict(session.exec(query.group_by(AuditEntry.action)).all())
+    family.add_metric(["step"], counts.get("escalate", 0))
+    family.add_metric(["storm"], counts.get("storm", 0))
+    return family
+
+
+def _open_incidents(session: Session) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "playbook_incidents_open", "Open incidents, by severity", labels=["severity"]
+    )
+    query = select(Incident.severity, func.count()).where(Incident.status == IncidentStatus.OPEN)
+    counts = dict(session.exec(query.group_by(Incident.severity)).all())
+    for severity in sorted(set(SEVERITY_LABELS) | set(counts)):
+        family.add_metric([severity], counts.get(severity, 0))
+    return family
+
+
+def _outbox_age(session: Session, now: datetime) -> GaugeMetricFamily:
+    oldest = session.exec(
+        select(func.min(OutboxItem.created_at)).where(OutboxItem.status == StepStatus.PENDING)
+    ).one()
+    age = max(_seconds(now, oldest), 0.0) if oldest is not None else 0.0
+    return GaugeMetricFamily(
+        "playbook_outbox_oldest_pending_seconds",
+        "Age of the oldest outbox item still waiting to be sent (0: none waiting)",
+        value=age,
+    )
+
+
+class WorkflowCollector(Collector):
+    """The workflow figures as read by one session at one moment (one scrape)."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self._session, self._now = session, now
+
+    def collect(self) -> Iterator[Metric]:
+        return workflow_families(self._session, self._now)
+
+
+def workflow_text(session: Session, now: datetime) -> bytes:
+    """The workflow figures in Prometheus' text format, to follow the runtime's registry."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(WorkflowCollector(session, now))
+    return generate_latest(registry)

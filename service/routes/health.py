@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from playbook.actions.outbox import pending_count
 from playbook.core.db import session_scope
-from service.deps import RuntimeDep
+from playbook.core.metrics import workflow_text
+from service.deps import RuntimeDep, require_metrics_key
 
 router = APIRouter(tags=["health"])
 
@@ -21,8 +22,11 @@ def healthz(runtime: RuntimeDep) -> dict[str, object]:
     return {"status": "ok", "rules_version": runtime.rules.playbook.version, "outbox": queue}
 
 
-@router.get("/metrics")
+@router.get("/metrics", dependencies=[Depends(require_metrics_key)])
 def metrics(runtime: RuntimeDep) -> Response:
+    """The runtime's counters, then the workflow figures read from the database now."""
     with session_scope(runtime.engine) as session:
         runtime.metrics.outbox_pending.set(pending_count(session))
-    return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        figures = workflow_text(session, runtime.clock.now())
+    own = generate_latest(runtime.metrics.registry)
+    return Response(own + figures, media_type=CONTENT_TYPE_LATEST)
