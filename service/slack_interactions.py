@@ -200,6 +200,7 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
             expected_version=click.version,
             experts=runtime.in_force()["experts"],
             channel_limit=runtime.in_force()["channel_limit"],
+            advocates=runtime.in_force()["advocates"],
         )
         announce(session, incident, changes, now, clicked=click.action, language=_language(runtime))
 
@@ -261,6 +262,7 @@ def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Ans
                 expected_version=submission["version"],
                 experts=runtime.in_force()["experts"],
                 channel_limit=runtime.in_force()["channel_limit"],
+                advocates=runtime.in_force()["advocates"],
             )
             announce(session, incident, changes, now, language=_language(runtime))
     except PlaybookError as exc:

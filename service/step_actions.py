@@ -59,6 +59,7 @@ def perform(
             expected_version=body.version,
             experts=runtime.in_force()["experts"],
             channel_limit=runtime.in_force()["channel_limit"],
+            advocates=runtime.in_force()["advocates"],
         )
     announce(session, incident, changes, now, language=runtime.in_force()["language"])
     return incident, changes
