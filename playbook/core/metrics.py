@@ -20,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from playbook.core.clock import as_utc
 from playbook.core.models import AuditEntry, Incident, IncidentStatus, OutboxItem, Step, StepStatus
-from playbook.rules.source.model import PUBLIC_ANSWERS
 
 
 class Metrics:
@@ -59,7 +58,6 @@ class Metrics:
 # figures survive restarts, agree between instances and need no sink threaded through them.
 
 SECONDS_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 172800, 604800)
-FIRST_RESPONSE_KINDS = frozenset(PUBLIC_ANSWERS) | {"triage"}
 SEVERITY_LABELS = ("low", "medium", "high", "critical")
 
 
@@ -101,8 +99,11 @@ def _completions(session: Session) -> list[tuple[datetime, Step, Incident]]:
     return list(session.exec(query).all())
 
 
-def workflow_families(session: Session, now: datetime) -> Iterator[Metric]:
-    """First response, step completion, SLA breaches, escalations, open incidents, outbox age."""
+def workflow_families(
+    session: Session, now: datetime, first_response: frozenset[str]
+) -> Iterator[Metric]:
+    """First response (the first completed step of a `first_response` kind), step completion,
+    SLA breaches, escalations, open incidents, outbox age."""
     first = _Histogram(
         "playbook_first_response_seconds",
         "Incident opened to its first completed triage or public answer",
@@ -122,7 +123,7 @@ def workflow_families(session: Session, now: datetime) -> Iterator[Metric]:
         steps.observe((incident.category, incident.severity), _seconds(at, step.created_at))
         if step.due_at is not None and as_utc(at) > as_utc(step.due_at):
             late[step.kind] += 1
-        if step.kind in FIRST_RESPONSE_KINDS and incident.id is not None:
+        if step.kind in first_response and incident.id is not None:
             known = earliest.get(incident.id)
             if known is None or as_utc(at) < as_utc(known[0]):
                 earliest[incident.id] = (at, incident)
@@ -179,15 +180,16 @@ def _outbox_age(session: Session, now: datetime) -> GaugeMetricFamily:
 class WorkflowCollector(Collector):
     """The workflow figures as read by one session at one moment (one scrape)."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
-        self._session, self._now = session, now
+    def __init__(self, session: Session, now: datetime, first_response: frozenset[str]) -> None:
+        self._session, self._now, self._first = session, now, first_response
 
     def collect(self) -> Iterator[Metric]:
-        return workflow_families(self._session, self._now)
+        return workflow_families(self._session, self._now, self._first)
 
 
-def workflow_text(session: Session, now: datetime) -> bytes:
-    """The workflow figures in Prometheus' text format, to follow the runtime's registry."""
+def workflow_text(session: Session, now: datetime, first_response: frozenset[str]) -> bytes:
+    """The workflow figures in Prometheus' text format, to follow the runtime's registry.
+    `first_response`: the step kinds that answer (the rules' public answers and triage)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(WorkflowCollector(session, now))
+    registry.register(WorkflowCollector(session, now, first_response))
     return generate_latest(registry)

@@ -9,9 +9,11 @@ from sqlalchemy import text
 from playbook.actions.outbox import pending_count
 from playbook.core.db import session_scope
 from playbook.core.metrics import workflow_text
+from playbook.rules.source.model import PUBLIC_ANSWERS
 from service.deps import RuntimeDep, require_metrics_key
 
 router = APIRouter(tags=["health"])
+FIRST_RESPONSE_KINDS = frozenset(PUBLIC_ANSWERS) | {"triage"}  # a person has answered
 
 
 @router.get("/healthz")
@@ -27,6 +29,6 @@ def metrics(runtime: RuntimeDep) -> Response:
     """The runtime's counters, then the workflow figures read from the database now."""
     with session_scope(runtime.engine) as session:
         runtime.metrics.outbox_pending.set(pending_count(session))
-        figures = workflow_text(session, runtime.clock.now())
+        figures = workflow_text(session, runtime.clock.now(), FIRST_RESPONSE_KINDS)
     own = generate_latest(runtime.metrics.registry)
     return Response(own + figures, media_type=CONTENT_TYPE_LATEST)

@@ -114,3 +114,11 @@ def build_storm_notice(
         notify=call,
     )
     return {"text": text}
+
+
+def build_busy_notice(
+    incident_id: int, category: str, events: int, rate: float, language: str
+) -> dict[str, Any]:
+    """To the crisis room: a storm of a kind that does not escalate (praise, questions)."""
+    text = say("busy", language, id=incident_id, category=category, count=events, rate=f"{rate:g}")
+    return {"text": text}

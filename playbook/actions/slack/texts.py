@@ -131,6 +131,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "🚨 폭주: 사건 #{id} ({category}) 게시물 {count}건, 분당 {rate}건. {notify}"
         "관련 부서는 지금 소집해 주세요.",
     ),
+    "busy": (
+        "📈 Busy story: incident #{id} ({category}) has {count} events, {rate}/min. "
+        "For information; nobody is paged.",
+        "📈 화제 집중: 사건 #{id} ({category}) 게시물 {count}건, 분당 {rate}건. "
+        "참고용이며 아무도 호출하지 않습니다.",
+    ),
     # modals
     "modal_context": ("Incident #{id} · *{title}* `{kind}`", "사건 #{id} · *{title}* `{kind}`"),
     "skip_title": ("Skip step", "단계 건너뛰기"),

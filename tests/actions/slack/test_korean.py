@@ -8,6 +8,7 @@ from datetime import timedelta
 from playbook.actions.card_view import CardView
 from playbook.actions.slack.card import build_card
 from playbook.actions.slack.messages import (
+    build_busy_notice,
     build_escalation,
     build_reminder,
     build_storm_notice,
@@ -87,6 +88,9 @@ def test_korean_reminder_escalation_reply_and_storm_notice() -> None:
     storm = build_storm_notice(42, "complaint", 300, 12.5, "subteam:S0CRISIS", "ko")
     assert storm["text"].startswith("🚨 폭주: 사건 #42 (complaint) 게시물 300건, 분당 12.5건.")
     assert "<!subteam^S0CRISIS>" in storm["text"]
+    busy = build_busy_notice(42, "praise", 300, 12.5, "ko")["text"]
+    assert busy.startswith("📈 화제 집중: 사건 #42 (praise)") and "아무도 호출하지" in busy
+    assert "nobody is paged" in build_busy_notice(42, "praise", 300, 12.5, "en")["text"]
     english = build_storm_notice(42, "complaint", 300, 12.5, None, "en")["text"]
     assert english.startswith("🚨 Storm: incident #42") and "subteam" not in english
 
