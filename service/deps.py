@@ -66,21 +66,31 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def require_api_key(request: Request, runtime: RuntimeDep) -> None:
-    """Bearer keys from PLAYBOOK_API_KEYS; with none set, only loopback clients get in."""
-    keys = runtime.settings.api_key_list
+LOCAL_ACTOR = "local"  # who acts through /v1 when no keys are set and `by` says nobody
+
+
+def require_api_key(request: Request, runtime: RuntimeDep) -> str | None:
+    """Bearer keys from PLAYBOOK_API_KEYS; the key's name is returned: the caller's identity.
+    With no keys set, only loopback clients get in, and they are nobody in particular (None)."""
+    keys = runtime.settings.named_api_keys
     if not keys:
         _require_local(request)
-        return
+        return None
+    presented = bearer_token(request)
+    # Compare against every key so timing says nothing about which one nearly matched.
+    valid = [(hmac.compare_digest(presented, key.encode()), name) for name, key in keys]
+    found = [name for matched, name in valid if matched]
+    if not found:
+        raise Unauthorized("the API key is not valid", field="Authorization")
+    return found[0]
+
+
+def bearer_token(request: Request) -> bytes:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send `Authorization: Bearer <key>`", field="Authorization")
-    presented = token.strip().encode()
-    # Compare against every key so timing says nothing about which one nearly matched.
-    valid = [hmac.compare_digest(presented, key.encode()) for key in keys]
-    if not any(valid):
-        raise Unauthorized("the API key is not valid", field="Authorization")
+    return token.strip().encode()
 
 
 def _require_local(request: Request) -> None:
@@ -112,3 +122,19 @@ def _require_local(request: Request) -> None:
             "no API keys are configured (PLAYBOOK_API_KEYS): /v1 is open to loopback clients only",
             field="Authorization",
         )
+
+
+def require_metrics_key(request: Request, runtime: RuntimeDep) -> None:
+    """`PLAYBOOK_METRICS_KEY`, when set, is wanted as `Authorization: Bearer KEY` on /metrics."""
+    wanted = runtime.settings.metrics_key
+    if wanted and not hmac.compare_digest(bearer_token(request), wanted.encode()):
+        raise Unauthorized("the metrics key is not valid", field="Authorization")
+
+
+ApiKeyName = Annotated[str | None, Depends(require_api_key)]
+
+
+def api_actor(key_name: str | None, by: str | None) -> str:
+    """Who acts through /v1: the key's name; the body's `by` is ignored when a key is used,
+    and only names the actor for loopback callers when no keys are configured."""
+    return key_name or by or LOCAL_ACTOR

@@ -176,6 +176,15 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
+BY_FIELD = Field(
+    default=None,
+    min_length=1,
+    max_length=200,
+    description="ignored when the request carries an API key (the key's name is the actor); "
+    "without configured keys (loopback only) it names the actor, else `local`",
+)
+
+
 class StepActionIn(BaseModel):
     action: Literal[
         "complete", "skip", "reopen", "assign", "escalate", "edit_draft", "override_verification"
@@ -183,7 +192,7 @@ class StepActionIn(BaseModel):
         description="override_verification: a lead publishes without verified facts (a skipped "
         "verify_facts step); needs a `note`"
     )
-    by: Annotated[str, Field(min_length=1, max_length=200, pattern=BLANK), NoNul]
+    by: Annotated[str, Field(pattern=BLANK), NoNul] | None = BY_FIELD
     note: Annotated[str, Field(max_length=5000), NoNul] | None = None
     assignee: Annotated[str, Field(max_length=200), NoNul] | None = None
     outcome: Literal["at_fault", "not_at_fault", "needs_investigation"] | None = None
@@ -201,7 +210,7 @@ class IncidentActionIn(BaseModel):
     """POST /v1/incidents/{id}: the incident as a whole."""
 
     action: Literal["resolve", "close", "reopen", "assign"]
-    by: Annotated[str, Field(min_length=1, max_length=200, pattern=BLANK), NoNul]
+    by: Annotated[str, Field(pattern=BLANK), NoNul] | None = BY_FIELD
     note: Annotated[str, Field(max_length=5000), NoNul] | None = None
     assignee: Annotated[str, Field(max_length=200), NoNul] | None = Field(
         default=None, description="assign: the owner"

@@ -10,13 +10,13 @@ from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
 from playbook.actions.slack.blocks import escape, mention, truncate
-from playbook.actions.slack.texts import say, verb
+from playbook.actions.slack.texts import say, status, verb
 from playbook.core.db import session_scope
 from playbook.core.errors import PlaybookError
-from playbook.core.models import Incident, Step
+from playbook.core.models import Incident
 from playbook.workflow import lifecycle
-from playbook.workflow.kinds import kind
 from playbook.workflow.steps import steps_of
+from playbook.workflow.view import step_title
 from service.limits import parse_id
 from service.runtime import Runtime
 
@@ -44,22 +44,24 @@ def handle_command(runtime: Runtime, form: dict[str, str]) -> dict[str, Any]:
         elif command == "status" and len(words) == 1:
             text = _status(runtime, session, language)
         elif command in lifecycle.ACTIONS and len(words) == (3 if command == "assign" else 2):
-            text = _lifecycle(runtime, session, form, [command, *words[1:]])
+            text = _lifecycle(runtime, session, form, [command, *words[1:]], language)
         else:
             text = say("help", language)
     return {"response_type": "ephemeral", "text": truncate(text, TEXT_CHARS)}
 
 
-def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: list[str]) -> str:
+def _lifecycle(
+    runtime: Runtime, session: Session, form: dict[str, str], words: list[str], language: str
+) -> str:
     """`/playbook resolve|close|reopen ID`, `/playbook assign ID @user`."""
     number = parse_id(words[1])
     if number is None:
-        return f"`{escape(truncate(words[1], 40))}` is not an incident number."
+        return say("not_a_number", language, word=escape(truncate(words[1], 40)))
     assignee = None
     if words[0] == "assign":
         found = _MENTION.fullmatch(words[2])
         if found is None:
-            return "Say whom: `/playbook assign ID @user`."
+            return say("say_whom", language)
         assignee = found.group(1) or found.group(2)
     action = cast(lifecycle.LifecycleAction, words[0])
     user = form.get("user_id") or "unknown"
@@ -69,8 +71,9 @@ def _lifecycle(runtime: Runtime, session: Session, form: dict[str, str], words: 
         )
     except PlaybookError as exc:
         return escape(exc.message)
-    owner = f", owner {mention(incident.owner)}" if incident.owner else ""
-    return f"Incident #{incident.id} is {escape(incident.status)}{owner}."
+    owner = say("owner_suffix", language, who=mention(incident.owner)) if incident.owner else ""
+    state = escape(status(incident.status, language))
+    return say("incident_now", language, id=incident.id, status=state, owner=owner)
 
 
 def _line(incident: Incident, language: str) -> str:
@@ -108,16 +111,10 @@ def _show(session: Session, incident_id: int, language: str) -> str:
     for step in steps_of(session, incident_id):
         who = step.assignee or step.owner or say("unassigned", language)
         lines.append(
-            f"• {escape(truncate(_step_title(step, language), 120))} `{escape(step.kind)}`: "
+            f"• {escape(truncate(step_title(step, language), 120))} `{escape(step.kind)}`: "
             f"{escape(step.status)} ({escape(who)})"
         )
     return "\n".join(lines)
-
-
-def _step_title(step: Step, language: str) -> str:
-    """A kind's own title in the team's language; a title the rules gave stays as written."""
-    default = kind(step.kind)
-    return default.title(language) if step.title == default.title("en") else step.title
 
 
 def _status(runtime: Runtime, session: Session, language: str) -> str:

@@ -21,12 +21,13 @@ from playbook.actions.slack.modals import (
     respond_to_draft_submission,
 )
 from playbook.actions.slack.payloads import ParsedAction, parse_action, parse_modal_submission
+from playbook.actions.slack.texts import say, status
 from playbook.core.db import session_scope
 from playbook.core.errors import Conflict, PlaybookError
 from playbook.core.models import Step
 from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
 from playbook.workflow.steps import Action, apply_action, load_step
-from playbook.workflow.view import card_view, step_view
+from playbook.workflow.view import card_view, step_title, step_view
 from service.limits import fits_column
 from service.runtime import Runtime
 
@@ -101,6 +102,11 @@ def handle_interaction(runtime: Runtime, payload: dict[str, Any]) -> Answer:
     return Answer()
 
 
+def _language(runtime: Runtime) -> str:
+    """The team's language (`organisation.language`): what the playbook says in Slack."""
+    return runtime.model.organisation.language
+
+
 def _user_id(payload: dict[str, Any]) -> str:
     user = payload.get("user")
     return str(user.get("id") or "") if isinstance(user, dict) else ""
@@ -143,24 +149,20 @@ def handle_block_actions(runtime: Runtime, payload: dict[str, Any]) -> Answer:
         try:
             _apply_click(runtime, click, user, payload.get("trigger_id"))
         except PlaybookError as exc:
-            text = f"{escape(exc.message)}\nNothing was changed; the card shows the current state."
+            text = say("not_changed", _language(runtime), message=escape(exc.message))
             if not answer.ephemeral:
                 answer.ephemeral.append(Ephemeral(channel, user, text))
     return answer
 
 
-def _check_current(step: Step, version: int, *, active: bool = True) -> None:
+def _check_current(runtime: Runtime, step: Step, version: int, *, active: bool = True) -> None:
     """Only the card's current version of an active step may be acted on."""
+    lang = _language(runtime)
+    title, state = step_title(step, lang), status(step.status, lang)
     if step.version != version:
-        raise Conflict(
-            f"This card was out of date: *{step.title}* changed since it was shown "
-            f"(it is now {step.status}).",
-            field="version",
-        )
+        raise Conflict(say("stale", lang, title=title, status=state), field="version")
     if active and step.status != "active":
-        raise Conflict(
-            f"*{step.title}* cannot be acted on now: it is {step.status}.", field="step_id"
-        )
+        raise Conflict(say("not_actionable", lang, title=title, status=state), field="step_id")
 
 
 def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: Any) -> None:
@@ -170,14 +172,14 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
     with session_scope(runtime.engine) as session:
         incident, step = load_step(session, click.incident_id, click.step_id)
         override = click.action == "override_verification"
-        _check_current(step, click.version, active=not override)
+        _check_current(runtime, step, click.version, active=not override)
         now = runtime.clock.now()
         if override:
             note = "chosen on the Slack card by a lead"
             changes = override_verification(
                 session, incident, step, model=runtime.model, by=user, now=now, note=note
             )
-            announce(session, incident, changes, now)
+            announce(session, incident, changes, now, language=_language(runtime))
             return
         if click.action == "escalate":
             escalate(session, incident, step, model=runtime.model, actor=user, now=now)
@@ -193,21 +195,23 @@ def _apply_click(runtime: Runtime, click: ParsedAction, user: str, trigger_id: A
             assignee=user if action == "assign" else None,
             outcome=click.outcome,
             expected_version=click.version,
-            **runtime.in_force(),
+            experts=runtime.in_force()["experts"],
+            channel_limit=runtime.in_force()["channel_limit"],
+            advocates=runtime.in_force()["advocates"],
         )
-        announce(session, incident, changes, now, clicked=click.action)
+        announce(session, incident, changes, now, clicked=click.action, language=_language(runtime))
 
 
 def _open_modal(runtime: Runtime, click: ParsedAction, trigger_id: str) -> None:
     with session_scope(runtime.engine) as session:
         incident, step = load_step(session, click.incident_id, click.step_id)
-        _check_current(step, click.version)
+        _check_current(runtime, step, click.version)
         view = card_view(session, incident, runtime.clock.now(), **runtime.in_force())
-        current = step_view(step)
+        current = step_view(step, language=view.language)
         if click.action == "skip":
             modal = build_skip_modal(view, current)
         elif current.draft is None:
-            raise Conflict(f"*{step.title}* has no draft to edit.", field="action")
+            raise Conflict(say("no_draft", view.language, title=current.title), field="action")
         else:
             modal = build_edit_draft_modal(view, current)
     # Outside the transaction: the trigger expires in 3 s, and nothing here needs the lock.
@@ -240,11 +244,11 @@ def handle_view_submission(runtime: Runtime, payload: dict[str, Any]) -> Answer:
 def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Answer:
     reason = str(submission["values"].get(REASON_BLOCK) or "").strip()
     if len(reason) < 3:
-        return _errors(REASON_BLOCK, "Say why this step is skipped.")
+        return _errors(REASON_BLOCK, say("skip_reason_needed", _language(runtime)))
     try:
         with session_scope(runtime.engine) as session:
             incident, step = load_step(session, submission["incident_id"], submission["step_id"])
-            _check_current(step, submission["version"])
+            _check_current(runtime, step, submission["version"])
             now = runtime.clock.now()
             changes = apply_action(
                 session,
@@ -255,9 +259,11 @@ def _submit_skip(runtime: Runtime, submission: dict[str, Any], user: str) -> Ans
                 now=now,
                 note=reason,
                 expected_version=submission["version"],
-                **runtime.in_force(),
+                experts=runtime.in_force()["experts"],
+                channel_limit=runtime.in_force()["channel_limit"],
+                advocates=runtime.in_force()["advocates"],
             )
-            announce(session, incident, changes, now)
+            announce(session, incident, changes, now, language=_language(runtime))
     except PlaybookError as exc:
         return _errors(REASON_BLOCK, exc.message)
     return Answer()
@@ -267,10 +273,11 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
     try:
         with session_scope(runtime.engine) as session:
             incident, step = load_step(session, submission["incident_id"], submission["step_id"])
-            _check_current(step, submission["version"])
+            _check_current(runtime, step, submission["version"])
             now = runtime.clock.now()
             view = card_view(session, incident, now, **runtime.in_force())
-            response = respond_to_draft_submission(view, step_view(step), submission)
+            shown = step_view(step, language=view.language)
+            response = respond_to_draft_submission(view, shown, submission)
             if response is not None:
                 return Answer(body=response)
             values = submission["values"]
@@ -285,7 +292,7 @@ def _submit_draft(runtime: Runtime, submission: dict[str, Any], user: str) -> An
                 by=user,
                 now=now,
             )
-            announce(session, incident, changes, now)
+            announce(session, incident, changes, now, language=_language(runtime))
     except PlaybookError as exc:
         return _errors(DRAFT_BLOCK, exc.message)
     return Answer()

@@ -8,6 +8,7 @@ from playbook.core.errors import Conflict, InvalidInput
 from playbook.core.models import Incident
 from playbook.workflow.actions import announce, edit_draft, escalate, override_verification
 from playbook.workflow.steps import Change, apply_action, load_step
+from service.deps import LOCAL_ACTOR
 from service.runtime import Runtime
 from service.schemas import StepActionIn
 
@@ -16,7 +17,7 @@ def perform(
     session: Session, runtime: Runtime, incident_id: int, step_id: int, body: StepActionIn
 ) -> tuple[Incident, list[Change]]:
     """Apply `body` to the step with the rules in force; the card and its thread follow."""
-    now = runtime.clock.now()
+    now, by = runtime.clock.now(), body.by or LOCAL_ACTOR
     incident, step = load_step(session, incident_id, step_id)
     if body.version is not None and step.version != body.version:
         raise Conflict(
@@ -25,13 +26,11 @@ def perform(
         )
     changes: list[Change] = []
     if body.action == "escalate":
-        escalate(
-            session, incident, step, model=runtime.model, actor=body.by, now=now, note=body.note
-        )
+        escalate(session, incident, step, model=runtime.model, actor=by, now=now, note=body.note)
         return incident, changes
     if body.action == "override_verification":
         changes = override_verification(
-            session, incident, step, model=runtime.model, by=body.by, now=now, note=body.note
+            session, incident, step, model=runtime.model, by=by, now=now, note=body.note
         )
     elif body.action == "edit_draft":
         if body.draft is None:
@@ -43,7 +42,7 @@ def perform(
             text=body.draft,
             route=body.route,
             model=runtime.model,
-            by=body.by,
+            by=by,
             now=now,
         )
     else:
@@ -52,13 +51,15 @@ def perform(
             incident,
             step_id,
             body.action,
-            by=body.by,
+            by=by,
             now=now,
             note=body.note,
             assignee=body.assignee,
             outcome=body.outcome,
             expected_version=body.version,
-            **runtime.in_force(),
+            experts=runtime.in_force()["experts"],
+            channel_limit=runtime.in_force()["channel_limit"],
+            advocates=runtime.in_force()["advocates"],
         )
-    announce(session, incident, changes, now)
+    announce(session, incident, changes, now, language=runtime.in_force()["language"])
     return incident, changes

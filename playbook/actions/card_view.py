@@ -41,3 +41,4 @@ class CardView:
     updated_at: datetime
     channel_limit: int = 280
     escalation: str | None = None
+    language: str = "en"  # the team's (`organisation.language`): the card's own words

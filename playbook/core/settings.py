@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_KEY_NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 class Settings(BaseSettings):
@@ -19,7 +21,10 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=f"sqlite:///{REPO_ROOT / 'var' / 'playbook.db'}")
     rules_file: Path = Path("rules.yaml")
+    # `name:KEY,name2:KEY2` (the name is the actor the audit records); a plain `KEY` is
+    # named `key-N`, N its place in the list (1-based).
     api_keys: str = ""
+    metrics_key: str | None = None  # when set, /metrics wants `Authorization: Bearer KEY`
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
@@ -50,13 +55,40 @@ class Settings(BaseSettings):
             return value
         return REPO_ROOT / value
 
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, value: str) -> str:
+        names = [name for name, _ in parse_api_keys(value)]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"PLAYBOOK_API_KEYS names {', '.join(twice)} more than once")
+        return value
+
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def api_key_list(self) -> list[str]:
-        return [key.strip() for key in self.api_keys.split(",") if key.strip()]
+        return [key for _, key in self.named_api_keys]
+
+    @property
+    def named_api_keys(self) -> list[tuple[str, str]]:
+        """(name, key) for every API key; the name is who calls with it."""
+        return parse_api_keys(self.api_keys)
+
+
+def parse_api_keys(raw: str) -> list[tuple[str, str]]:
+    """`monitor:KEY,PLAIN` -> [("monitor", "KEY"), ("key-2", "PLAIN")]."""
+    entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
+    parsed = []
+    for place, entry in enumerate(entries, 1):
+        name, colon, key = entry.partition(":")
+        if colon and _KEY_NAME.fullmatch(name.strip()) and key.strip():
+            parsed.append((name.strip(), key.strip()))
+        else:
+            parsed.append((f"key-{place}", entry))
+    return parsed
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from playbook.actions import outbox
+from playbook.actions.slack.messages import build_busy_notice, build_storm_notice
 from playbook.core.models import Incident
 from playbook.incidents.audit import audit
 from playbook.rules.playbook import Playbook
@@ -52,10 +53,10 @@ def _report(
         data={"velocity_10m": rate, "event_count": incident.event_count},
     )
     if storm.channel and storm.channel != incident.channel:
-        notice = {
-            "text": f"📈 Busy story: incident #{incident.id} ({incident.category}) has "
-            f"{incident.event_count} events, {rate:g}/min. For information; nobody is paged."
-        }
+        language = playbook.model.organisation.language
+        notice = build_busy_notice(
+            incident.id or 0, incident.category, incident.event_count, rate, language
+        )
         outbox.enqueue_notice(session, incident, storm.channel, notice, now=now)
 
 
@@ -84,14 +85,12 @@ def _escalate(
     )
     incident.severity = "critical"
     if storm.channel and storm.channel != incident.channel:
-        notice = {
-            "text": f"🚨 Storm: incident #{incident.id} ({incident.category}) has "
-            f"{incident.event_count} events, {rate:g}/min. "
-            + (
-                f"<!subteam^{storm.notify.removeprefix('subteam:')}> "
-                if storm.notify and storm.notify.startswith("subteam:")
-                else ""
-            )
-            + "The departments concerned convene now."
-        }
+        notice = build_storm_notice(
+            incident.id or 0,
+            incident.category,
+            incident.event_count,
+            rate,
+            storm.notify,
+            playbook.model.organisation.language,
+        )
         outbox.enqueue_notice(session, incident, storm.channel, notice, now=now)

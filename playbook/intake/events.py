@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,7 +26,7 @@ def _without_nul(value: Any) -> Any:
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
-NoNul = BeforeValidator(_without_nul)
+NoNul = AfterValidator(_without_nul)  # after the length limits: the schema counts what was sent
 # Something other than white space or NUL (\x85 spelt out: JSON Schema's \s lacks it).
 BLANK = r"[^\s\x00\x85]"
 MAX_COUNT = 10**12  # no account or post has more; larger numbers are a sender's bug

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from playbook.actions import outbox
-from playbook.actions.slack.card import build_escalation, build_thread_reply
+from playbook.actions.slack.messages import build_escalation, build_thread_reply
 from playbook.core.errors import Conflict, InvalidInput, NotAllowed
 from playbook.core.models import Incident, Step
 from playbook.incidents.audit import audit
@@ -33,8 +33,10 @@ def announce(
     changes: list[Change],
     now: datetime,
     clicked: str | None = None,
+    language: str = "en",
 ) -> None:
-    """Thread replies for people's decisions (not activations), then the card update."""
+    """Thread replies for people's decisions (not activations) in the team's `language`,
+    then the card update."""
     steps = {s.id: s for s in steps_of(session, incident.id or 0)}
     for index, change in enumerate(changes):
         step = steps.get(change.step_id)
@@ -44,7 +46,8 @@ def announce(
         action = (
             clicked if index == 0 and clicked and clicked.startswith("outcome_") else change.action
         )
-        reply = build_thread_reply(change.actor, action, step_view(step), now, change.note)
+        shown = step_view(step, language=language)
+        reply = build_thread_reply(change.actor, action, shown, now, change.note, language)
         outbox.enqueue_thread(session, incident, reply, now=now)
     outbox.enqueue_card(session, incident, now=now)
     session.flush()
@@ -82,7 +85,7 @@ def escalate(
     incident.version += 1
     incident.updated_at = now
     view = card_view(session, incident, now, **in_force(model))
-    message = build_escalation(view, step_view(step), now, lead)
+    message = build_escalation(view, step_view(step, language=view.language), now, lead)
     outbox.enqueue_thread(session, incident, message, now=now)
     outbox.enqueue_card(session, incident, now=now)
     return lead

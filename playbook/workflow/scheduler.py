@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from playbook.actions import outbox
 from playbook.actions.card_view import CardView
-from playbook.actions.slack.card import build_reminder
+from playbook.actions.slack.messages import build_reminder
 from playbook.core.clock import as_utc
 from playbook.core.db import session_scope
 from playbook.core.models import Incident, Step, StepStatus
@@ -56,7 +56,9 @@ def _one(engine: Engine, rules: RulesFile, step_id: int, now: datetime) -> int:
         if step.reminded_at is None and _claim(session, step_id, "reminded_at", now):
             incident = session.get(Incident, step.incident_id)
             if incident is not None:
-                message = build_reminder(_view(session, incident, rules, now), step_view(step), now)
+                view = _view(session, incident, rules, now)
+                shown = step_view(step, language=view.language)
+                message = build_reminder(view, shown, now)
                 outbox.enqueue_thread(session, incident, message, now=now)
             return 1
     return 0

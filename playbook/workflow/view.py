@@ -10,18 +10,30 @@ from sqlmodel import Session
 
 from playbook.actions.card_view import CardView, StepView
 from playbook.actions.slack.card import PlanStepView, PointView, build_card
+from playbook.actions.slack.texts import say
 from playbook.core.clock import as_utc
 from playbook.core.models import Incident, Step, StepStatus
 from playbook.incidents.grouping import incident_stats
 from playbook.workflow import advocates_view
 from playbook.workflow.advocates_view import AdvocatesLike
+from playbook.workflow.kinds import KINDS, StepKind
 from playbook.workflow.steps import action_plan, steps_of, unverified
 
 CHANNEL_LIMIT_DEFAULT = 280
 
 
+def step_title(step: Step, language: str) -> str:
+    """A kind's own title in the team's language; a title the rules gave stays as written."""
+    kind = KINDS[StepKind(step.kind)] if step.kind in tuple(StepKind) else None
+    return kind.title(language) if kind and step.title == kind.title("en") else step.title
+
+
 def step_view(
-    step: Step, detail: dict[str, Any] | None = None, plan: action_plan.Plan | None = None
+    step: Step,
+    detail: dict[str, Any] | None = None,
+    plan: action_plan.Plan | None = None,
+    *,
+    language: str = "en",
 ) -> StepView:
     """The step as the card shows it; `detail` and `plan` are an open plan step's, as now."""
     detail = (step.detail or {}) if detail is None else detail
@@ -29,7 +41,7 @@ def step_view(
     view = StepView(
         id=step.id or 0,
         kind=step.kind,
-        title=step.title,
+        title=step_title(step, language),
         status=step.status,
         owner=step.owner,
         assignee=step.assignee,
@@ -72,6 +84,7 @@ def step_views(
     channel_limit: int = CHANNEL_LIMIT_DEFAULT,
     experts: Mapping[str, action_plan.ExpertLike] | None = None,
     advocates: AdvocatesLike | None = None,
+    language: str = "en",
 ) -> tuple[StepView, ...]:
     """Every step as shown now: an open action plan is computed from the incident's events,
     the advocates to invite from those remembered."""
@@ -83,9 +96,11 @@ def step_views(
     for step in steps:
         if step.id in invited:
             detail, invitees = invited[step.id or 0]
-            views.append(advocates_view.with_invitees(step_view(step, detail), invitees))
+            views.append(
+                advocates_view.with_invitees(step_view(step, detail, language=language), invitees)
+            )
         else:
-            views.append(step_view(step, *shown.get(step.id or 0, (None, None))))
+            views.append(step_view(step, *shown.get(step.id or 0, (None, None)), language=language))
     return tuple(views)
 
 
@@ -115,12 +130,14 @@ def card_view(
     *,
     experts: Mapping[str, action_plan.ExpertLike] | None = None,
     advocates: AdvocatesLike | None = None,
+    language: str = "en",
 ) -> CardView:
-    """The card's content. Without `experts` (the rules' `experts:`), a plan's owners come
-    from the experts the workflow recorded when it was planned."""
+    """The card's content in the team's `language`. Without `experts` (the rules' `experts:`),
+    a plan's owners come from the experts the workflow recorded when it was planned."""
     summary = incident.summary or {}
     stats = incident_stats(session, incident, now)
-    escalation = f"storm level {incident.storm_level}" if incident.storm_level else None
+    level = incident.storm_level
+    escalation = say("storm_level", language, level=level) if level else None
     steps = steps_of(session, incident.id or 0)
     return CardView(
         incident_id=incident.id or 0,
@@ -143,10 +160,12 @@ def card_view(
             channel_limit=channel_limit,
             experts=experts,
             advocates=advocates,
+            language=language,
         ),
         updated_at=as_utc(incident.updated_at),
         channel_limit=channel_limit,
         escalation=escalation,
+        language=language,
     )
 
 
@@ -158,6 +177,15 @@ def render_card(
     channel_limit: int = CHANNEL_LIMIT_DEFAULT,
     experts: Mapping[str, action_plan.ExpertLike] | None = None,
     advocates: AdvocatesLike | None = None,
+    language: str = "en",
 ) -> dict[str, Any]:
-    view = card_view(session, incident, now, channel_limit, experts=experts, advocates=advocates)
+    view = card_view(
+        session,
+        incident,
+        now,
+        channel_limit,
+        experts=experts,
+        advocates=advocates,
+        language=language,
+    )
     return build_card(view, now)

@@ -18,7 +18,7 @@ from playbook.pipeline import excerpt
 from playbook.workflow import lifecycle, merging
 from playbook.workflow.steps import steps_of
 from playbook.workflow.view import shown_step_details
-from service.deps import RuntimeDep, SessionDep, require_api_key
+from service.deps import ApiKeyName, RuntimeDep, SessionDep, api_actor, require_api_key
 from service.errors import error_responses
 from service.limits import IdPath
 from service.runtime import Runtime
@@ -64,7 +64,16 @@ def incident_out(
     if runtime is not None:
         now = runtime.clock.now()
         topics = list(topic_rates(session, incident.topics, now).values())
-        details = shown_step_details(session, incident, steps, now=now, **runtime.in_force())
+        rules = runtime.in_force()
+        details = shown_step_details(
+            session,
+            incident,
+            steps,
+            now=now,
+            experts=rules["experts"],
+            channel_limit=rules["channel_limit"],
+            advocates=rules["advocates"],
+        )
     return IncidentOut.of(incident, steps, events, details, topics)
 
 
@@ -104,14 +113,19 @@ def show_incident(incident_id: IdPath, session: SessionDep, runtime: RuntimeDep)
 
 @router.post("/{incident_id}", response_model=IncidentOut, responses=error_responses(409))
 def act_on_incident(
-    incident_id: IdPath, body: IncidentActionIn, session: SessionDep, runtime: RuntimeDep
+    incident_id: IdPath,
+    body: IncidentActionIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    key_name: ApiKeyName,
 ) -> IncidentOut:
-    """Resolve, close, reopen or assign the incident as a whole; audited, the card updated."""
+    """Resolve, close, reopen or assign the incident as a whole; audited, the card updated.
+    The actor is the API key's name (see `api_actor`)."""
     incident = lifecycle.apply(
         session,
         incident_id,
         body.action,
-        by=body.by,
+        by=api_actor(key_name, body.by),
         now=runtime.clock.now(),
         note=body.note,
         assignee=body.assignee,
@@ -130,8 +144,11 @@ def act_on_step(
     body: StepActionIn,
     session: SessionDep,
     runtime: RuntimeDep,
+    key_name: ApiKeyName,
 ) -> StepActionOut:
-    incident, changes = perform(session, runtime, incident_id, step_id, body)
+    """One step action; the actor is the API key's name (see `api_actor`)."""
+    acting = body.model_copy(update={"by": api_actor(key_name, body.by)})
+    incident, changes = perform(session, runtime, incident_id, step_id, acting)
     return StepActionOut(
         incident=incident_out(session, incident, with_events=False, runtime=runtime),
         changes=[c.__dict__ for c in changes],

@@ -34,8 +34,7 @@ def rules_caller(request: Request, runtime: RuntimeDep, session: SessionDep) -> 
         if not viewer.may(Role.EDITOR):
             raise Forbidden(f"the rules need the editor role; you are {viewer.role}", field="role")
         return viewer.actor
-    require_api_key(request, runtime)
-    return "api"
+    return require_api_key(request, runtime) or "api"
 
 
 router = APIRouter(

@@ -335,3 +335,35 @@ def test_slash_commands_in_korean(
     assert "Slack 발송 대기: 0건" in status and slack_runtime.rules.playbook.version in status
     helped = command(app, clock, "도움말")["text"]
     assert "`목록`" in helped and "`보기 번호`" in helped and "`상태`" in helped
+
+
+def test_cards_replies_and_answers_in_korean(
+    app: TestClient, slack_runtime: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """`organisation.language: ko`: the card, its thread and the command answers in Korean."""
+    from playbook.core.settings import REPO_ROOT
+    from tests.support.slack_validate import validate_message
+
+    text = (REPO_ROOT / "rules.yaml").read_text(encoding="utf-8")
+    korean = text.replace("  name: Hanbit Telecom\n", "  name: Hanbit Telecom\n  language: ko\n")
+    slack_runtime.rules.reload(korean)
+    incident_id = start(app, slack_runtime)
+    card = latest_card(slack)
+    posted = [c.body for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c.body]
+    validate_message(posted[-1])
+    shown = json.dumps(card, ensure_ascii=False)
+    assert f"사건 #{incident_id}" in shown and "분류: 유형을 확인하고 답할지 정하기" in shown
+    assert '"완료"' in shown and '"Done"' not in shown
+    triage = steps(app, incident_id)["triage"]
+    click(app, clock, button(card, triage["id"], "complete"))
+    slack_runtime.deliverer.drain(wait=clock.set)
+    replies = [c.body["text"] for c in slack.calls_to("chat.postMessage") if "thread_ts" in c.body]
+    assert any(
+        f"<@{USER}> 님이 *분류: 유형을 확인하고 답할지 정하기* 완료했습니다" in r for r in replies
+    )
+    stale = click(app, clock, button(card, triage["id"], "complete"))
+    assert stale.status_code == 200
+    ephemeral = slack.calls_to("chat.postEphemeral")[-1].body["text"]
+    assert "카드가 최신이 아니었습니다" in ephemeral and "아무것도 바뀌지 않았습니다" in ephemeral
+    assert command(app, clock, f"해결 {incident_id}")["text"] == f"사건 #{incident_id}: 해결됨."
+    assert "사건 번호가 아닙니다" in command(app, clock, "종료 abc")["text"]

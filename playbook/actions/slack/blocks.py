@@ -102,13 +102,14 @@ def date(moment: datetime) -> str:
     return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
 
 
-def span(delta: timedelta) -> str:
+def span(delta: timedelta, language: str = "en") -> str:
     minutes = max(int(delta.total_seconds() // 60), 0)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
+    d, h, m = ("일", "시간", "분") if language == "ko" else (" d", " h", " min")
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+        return f"{days}{d} {hours}{h}"
+    return f"{hours}{h} {minutes}{m}" if hours else f"{minutes}{m}"
 
 
 def link(url: str | None, label: str) -> str:

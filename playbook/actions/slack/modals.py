@@ -15,13 +15,11 @@ from playbook.actions.slack.blocks import (
     safe_text,
     section,
 )
-from playbook.actions.slack.card import points_lines, step_value
+from playbook.actions.slack.card import points_lines, step_title, step_value
+from playbook.actions.slack.texts import say
 from playbook.text.length import TCO_LENGTH, draft_length
 
-ROUTES = {
-    "blog_post": "Blog post (official position)",
-    "customer_service": "Customer service (one customer's case)",
-}
+ROUTES = ("blog_post", "customer_service")  # labels: texts `route_<name>`
 SKIP_CALLBACK = "playbook:skip"
 DRAFT_CALLBACK = "playbook:edit_draft"
 REASON_BLOCK = "reason"
@@ -29,31 +27,35 @@ DRAFT_BLOCK = "draft"
 ROUTING_BLOCK = "routing"
 
 
-def _modal(callback: str, title: str, submit: str, metadata: str, blocks: list[Block]) -> Block:
+def _modal(
+    callback: str, title: str, submit: str, metadata: str, blocks: list[Block], lang: str
+) -> Block:
     return {
         "type": "modal",
         "callback_id": callback,
         "private_metadata": metadata,
         "title": plain(title, MODAL_TITLE_CHARS),
         "submit": plain(submit, MODAL_TITLE_CHARS),
-        "close": plain("Cancel", MODAL_TITLE_CHARS),
+        "close": plain(say("cancel", lang), MODAL_TITLE_CHARS),
         "blocks": blocks,
     }
 
 
 def _step_context(view: CardView, step: StepView) -> Block:
     kind = safe_text(step.kind, 60).replace("`", "'")
-    title = safe_text(step.title, 200, "(untitled step)")
-    return context(f"Incident #{view.incident_id} · *{title}* `{kind}`", "step")
+    title = step_title(step, view.language)
+    text = say("modal_context", view.language, id=view.incident_id, title=title, kind=kind)
+    return context(text, "step")
 
 
 def build_skip_modal(view: CardView, step: StepView) -> dict[str, Any]:
     """Asks why a step is skipped; the reason goes to the card's thread."""
+    lang = view.language
     reason: Block = {
         "type": "input",
         "block_id": REASON_BLOCK,
-        "label": plain("Why skip this step?", 2000),
-        "hint": plain("Everyone in the channel sees this in the card's thread.", 2000),
+        "label": plain(say("skip_why", lang), 2000),
+        "hint": plain(say("skip_hint", lang), 2000),
         "element": {
             "type": "plain_text_input",
             "action_id": REASON_BLOCK,
@@ -63,18 +65,19 @@ def build_skip_modal(view: CardView, step: StepView) -> dict[str, Any]:
         },
     }
     metadata = step_value(view, step)
-    return _modal(
-        SKIP_CALLBACK, "Skip step", "Skip step", metadata, [_step_context(view, step), reason]
-    )
+    title = say("skip_title", lang)
+    return _modal(SKIP_CALLBACK, title, title, metadata, [_step_context(view, step), reason], lang)
 
 
-def _routing_block() -> Block:
-    options = [{"text": plain(label, BUTTON_CHARS), "value": key} for key, label in ROUTES.items()]
+def _routing_block(lang: str) -> Block:
+    options = [
+        {"text": plain(say(f"route_{key}", lang), BUTTON_CHARS), "value": key} for key in ROUTES
+    ]
     return {
         "type": "input",
         "block_id": ROUTING_BLOCK,
         "optional": True,  # only needed while the text is over the limit: checked on submit
-        "label": plain("Too long for one post: where does the full answer go?", 2000),
+        "label": plain(say("route_label", lang), 2000),
         "element": {"type": "radio_buttons", "action_id": ROUTING_BLOCK, "options": options},
     }
 
@@ -88,7 +91,7 @@ def build_edit_draft_modal(
     The card's view of the step wins over `step`: a plan's draft is the one computed now."""
     step = next((s for s in view.steps if s.id == step.id), step)
     text = (step.draft or "") if draft is None else draft
-    length, limit = draft_length(text), view.channel_limit
+    length, limit, lang = draft_length(text), view.channel_limit, view.language
     element: Block = {
         "type": "plain_text_input",
         "action_id": DRAFT_BLOCK,
@@ -97,44 +100,41 @@ def build_edit_draft_modal(
     }
     if text:
         element["initial_value"] = text[:INPUT_CHARS]
-    count = f"{length}/{limit} characters as X counts them (CJK and emoji 2, links {TCO_LENGTH})"
+    count = say("count_hint", lang, length=length, limit=limit, tco=TCO_LENGTH)
     blocks = [
         _step_context(view, step),
         {
             "type": "input",
             "block_id": DRAFT_BLOCK,
-            "label": plain("Reply", 2000),
+            "label": plain(say("reply_label", lang), 2000),
             "hint": plain(count, 2000),
             "element": element,
         },
     ]
-    points = points_lines(step, compact=False, shown=10)
+    points = points_lines(step, compact=False, shown=10, language=lang)
     if points:
         blocks.append(context("\n".join(points), "points"))
     if step.lint:
         findings = "\n".join(f"⚠️ {safe_text(f, 200)}" for f in step.lint[:10])
         blocks.append(context(findings, "lint"))
     if length > limit:
-        warning = (
-            f"⚠️ *{length - limit} characters over the {limit} limit.* Shorten it, or route it."
-        )
-        blocks += [section(warning, "over"), _routing_block()]
-    metadata = step_value(view, step)
-    return _modal(DRAFT_CALLBACK, "Edit draft", "Save draft", metadata, blocks)
+        warning = say("over_limit", lang, over=length - limit, limit=limit)
+        blocks += [section(warning, "over"), _routing_block(lang)]
+    metadata, title = step_value(view, step), say("edit_draft", lang)
+    return _modal(DRAFT_CALLBACK, title, say("save_draft", lang), metadata, blocks, lang)
 
 
-def validate_draft_submission(text: str | None, routing: str | None, limit: int) -> dict[str, str]:
+def validate_draft_submission(
+    text: str | None, routing: str | None, limit: int, language: str = "en"
+) -> dict[str, str]:
     """Errors in Slack's `response_action: errors` shape, `{block_id: message}`; empty if fine."""
     if text is None or not text.strip():
-        return {DRAFT_BLOCK: "Write the reply before saving it."}
+        return {DRAFT_BLOCK: say("draft_missing", language)}
     if routing is not None and routing not in ROUTES:
-        return {ROUTING_BLOCK: "Choose one of the listed routes."}
+        return {ROUTING_BLOCK: say("route_unknown", language)}
     over = draft_length(text) - limit
     if over > 0 and routing is None:
-        return {
-            ROUTING_BLOCK: f"{over} characters over the {limit} limit: shorten the reply, "
-            "or choose where the full answer goes."
-        }
+        return {ROUTING_BLOCK: say("route_needed", language, over=over, limit=limit)}
     return {}
 
 
@@ -144,7 +144,7 @@ def respond_to_draft_submission(
     """Slack's answer to a draft submission: None to accept it, else errors or a new view."""
     values = submission.get("values", {})
     text, routing = values.get(DRAFT_BLOCK), values.get(ROUTING_BLOCK)
-    errors = validate_draft_submission(text, routing, view.channel_limit)
+    errors = validate_draft_submission(text, routing, view.channel_limit, view.language)
     if not errors:
         return None
     if ROUTING_BLOCK in errors and ROUTING_BLOCK not in values:

@@ -415,8 +415,13 @@ class InForce(TypedDict):
     experts: Mapping[str, Expert]
     channel_limit: int
     advocates: Advocates | None
+    language: Literal["ko", "en"]  # `organisation.language`: what Slack says
 
 
 def in_force(model: RulesFile) -> InForce:
-    limit = model.settings.channel_limit
-    return {"experts": model.experts, "channel_limit": limit, "advocates": model.advocates}
+    return {
+        "experts": model.experts,
+        "channel_limit": model.settings.channel_limit,
+        "advocates": model.advocates,
+        "language": model.organisation.language,
+    }

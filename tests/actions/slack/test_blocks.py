@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from playbook.actions.slack.blocks import escape, truncate
-from playbook.actions.slack.card import (
+from playbook.actions.slack.messages import (
     build_thread_reply,
 )
 from tests.support.card_views import (

@@ -13,13 +13,8 @@ import pytest
 
 from playbook.actions.card_view import CardView
 from playbook.actions.slack.blocks import MAX_BLOCKS
-from playbook.actions.slack.card import (
-    POINTS_SHOWN,
-    build_card,
-    build_escalation,
-    build_reminder,
-    build_thread_reply,
-)
+from playbook.actions.slack.card import POINTS_SHOWN, build_card
+from playbook.actions.slack.messages import build_escalation, build_reminder, build_thread_reply
 from playbook.actions.slack.modals import (
     build_skip_modal,
 )
