@@ -48,7 +48,7 @@ class Service:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 180.0) -> None:
         self.port = free_port()
         command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1"]
         with self.log.open("ab") as out:
@@ -60,7 +60,11 @@ class Service:
                 stderr=subprocess.STDOUT,
             )
         self.starts += 1
-        wait_until(self.healthy, timeout, f"the service to answer /healthz (log: {self.log})")
+        try:
+            wait_until(self.healthy, timeout, f"the service to answer /healthz (log: {self.log})")
+        except BaseException:
+            self.stop()
+            raise
 
     def healthy(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
