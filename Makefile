@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest postgres browser screenshots bench lock clean
+.PHONY: run test soak lint typecheck pytest postgres browser screenshots bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is needed (durable-rules does not build on 3.13)"; exit 1; }
@@ -48,6 +48,10 @@ pytest: $(STAMP) postgres browser
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# Long chaos and kill -9 runs (tests/soak, marked `soak`; README "Soak and chaos runs").
+soak: $(STAMP) postgres
+	$(BIN)/pytest -q -s -m soak tests/soak
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,6 +52,24 @@ class _Failure:
     channel: str | None = None  # only calls to this channel (its id), else any call
 
 
+@dataclass(frozen=True)
+class Fault:
+    """Slack misbehaving for a while: from `start` to `end` seconds after `schedule()`.
+
+    `kind` is "429" (with Retry-After), "500", or "hang": the method runs (the message is
+    posted) but the answer is held `hang_seconds`, past the client's timeout, so the caller
+    cannot know its post went through. One call in `every` to `methods` is hit.
+    """
+
+    start: float
+    end: float
+    kind: str
+    every: int = 1
+    methods: tuple[str, ...] = ("chat.postMessage", "chat.update")
+    retry_after: int = 1
+    hang_seconds: float = 12.0
+
+
 @dataclass
 class _Answer:
     status: int
@@ -83,6 +102,11 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._channels: dict[str, str] = {}
+        self._schedule: list[Fault] = []
+        self._schedule_start = 0.0
+        self._fault_hits: dict[Fault, int] = defaultdict(int)
+        self.faults_injected: dict[str, int] = defaultdict(int)  # kind -> calls hit
+        self._released = threading.Event()  # set on stop(): no hang outlives the fake
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -111,6 +135,7 @@ class FakeSlack:
         serve.start()
 
     def stop(self) -> None:
+        self._released.set()
         with self._lock:
             for events in self._holds.values():
                 for event in events:
@@ -193,6 +218,19 @@ class FakeSlack:
             self._holds[method].append(event)
         return event
 
+    def schedule(self, faults: list[Fault]) -> None:
+        """Starts a fault schedule now (its times count from this call); [] ends it."""
+        with self._lock:
+            self._schedule = list(faults)
+            self._schedule_start = time.monotonic()
+            self._fault_hits.clear()
+
+    def outage_over(self) -> bool:
+        """Whether every scheduled fault's window has passed."""
+        with self._lock:
+            elapsed = time.monotonic() - self._schedule_start
+            return all(f.end <= elapsed for f in self._schedule)
+
     # --- serving (runs on the server's threads) ---
 
     def handle(self, method: str, headers: dict[str, str], raw: bytes, query: str) -> _Answer:
@@ -201,12 +239,31 @@ class FakeSlack:
         if hold is not None:
             hold.wait(self.hold_timeout)
         body, problem = _decode(headers.get("content-type", ""), raw, query)
-        answer = self._answer(method, headers, body, problem)
+        fault = self._scheduled_fault(method)
+        if fault is not None and fault.kind != "hang":
+            answer = _fault_answer(fault)
+        else:
+            answer = self._answer(method, headers, body, problem)
         with self._lock:
             error = None if answer.body.get("ok") else str(answer.body.get("error"))
             self._calls.append(Call(method, body, arrived, answer.status, error, answer.reached))
             self._lock.notify_all()
+        if fault is not None and fault.kind == "hang":
+            self._released.wait(fault.hang_seconds)  # done, but the caller has given up
         return answer
+
+    def _scheduled_fault(self, method: str) -> Fault | None:
+        """The scheduled fault that hits this call, if any (and counts it)."""
+        with self._lock:
+            elapsed = time.monotonic() - self._schedule_start
+            for fault in self._schedule:
+                if method not in fault.methods or not fault.start <= elapsed < fault.end:
+                    continue
+                self._fault_hits[fault] += 1
+                if (self._fault_hits[fault] - 1) % fault.every == 0:
+                    self.faults_injected[fault.kind] += 1
+                    return fault
+        return None
 
     def _answer(
         self, method: str, headers: dict[str, str], body: dict[str, Any], problem: str | None
@@ -389,6 +446,13 @@ class FakeSlack:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the default 5 drops bursts of connections for a second
+
+
+def _fault_answer(fault: Fault) -> _Answer:
+    if fault.kind == "429":
+        headers = {"Retry-After": str(fault.retry_after)}
+        return _Answer(429, {"ok": False, "error": "ratelimited"}, headers)
+    return _Answer(500, {"ok": False, "error": "internal_error"})
 
 
 def _message(body: dict[str, Any], ts: str) -> dict[str, Any]:
