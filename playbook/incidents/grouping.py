@@ -14,7 +14,8 @@ from playbook.core.models import Event, Incident, IncidentBand
 from playbook.incidents.audit import audit
 from playbook.intake.events import EventIn
 from playbook.intake.facts import IncidentStats
-from playbook.rules.source.model import GroupingSettings, parse_duration
+from playbook.rules.source.base import parse_duration
+from playbook.rules.source.settings import GroupingSettings
 from playbook.text.normalize import for_similarity
 from playbook.text.similarity import band_keys, signature, similarity
 

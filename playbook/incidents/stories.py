@@ -29,7 +29,8 @@ from playbook.core.models import Incident, IncidentTerm, StoryTerm
 from playbook.incidents.grouping import Match
 from playbook.intake.events import EventIn
 from playbook.rules.playbook import Decision
-from playbook.rules.source.model import GroupingSettings, parse_duration
+from playbook.rules.source.base import parse_duration
+from playbook.rules.source.settings import GroupingSettings
 from playbook.text.normalize import fold, strip_links, strip_rt_prefix
 
 if TYPE_CHECKING:

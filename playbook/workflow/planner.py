@@ -15,11 +15,11 @@ from playbook.intake.events import EventIn
 from playbook.rules.playbook import Decision
 from playbook.rules.source.model import (
     PLACEHOLDER,
-    STORM_NOTIFY,
     RulesFile,
     StepSpec,
     parse_duration,
 )
+from playbook.rules.source.settings import STORM_NOTIFY
 from playbook.text import apology_lint
 from playbook.text.length import draft_length
 from playbook.workflow.kinds import kind, position

@@ -16,9 +16,15 @@ from pydantic import (
     model_validator,
 )
 
-Category = Literal["complaint", "rumour", "question", "abuse", "praise", "other"]
-Severity = Literal["low", "medium", "high", "critical"]
-Outcome = Literal["at_fault", "not_at_fault", "needs_investigation"]
+from playbook.rules.source.base import (
+    Category,
+    Outcome,
+    Severity,
+    Strict,
+    parse_duration,
+)
+from playbook.rules.source.examples import Example
+from playbook.rules.source.settings import Settings
 
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 OUTCOMES: tuple[Outcome, ...] = ("at_fault", "not_at_fault", "needs_investigation")
@@ -59,23 +65,7 @@ OUTCOME_STEPS: dict[str, tuple[Outcome, ...]] = {
 }
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")]
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
-
-
-def parse_duration(text: str) -> int:
-    """'30m' -> 1800 seconds; units s, m, h, d."""
-    found = _DURATION.match(text)
-    if not found:
-        raise ValueError(f"'{text}' is not a duration such as 15m, 2h or 1d")
-    amount, unit = int(found.group(1)), found.group(2)
-    return amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-
-
 CEO_TITLES = ("대표님", "사장님", "회장님", "CEO")  # address the CEO in a post: `ceo_named`
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Organisation(Strict):
@@ -90,66 +80,6 @@ class Organisation(Strict):
     @classmethod
     def _no_at(cls, value: list[str]) -> list[str]:
         return [handle.lstrip("@") for handle in value]
-
-
-class GroupingSettings(Strict):
-    similarity: Annotated[float, Field(gt=0, le=1)] = 0.6
-    window: str = "6h"
-    hold: str = "2m"
-    # The story path (incidents/stories.py): a post joins the open incident whose salient
-    # terms cover this share of its own, weighted by rarity; 1 turns the path off.
-    story_similarity: Annotated[float, Field(gt=0, le=1)] = 0.5
-    story_min_terms: Annotated[int, Field(ge=1, le=20)] = 2
-
-
-class StormSettings(Strict):
-    velocity_10m: Annotated[float, Field(gt=0)] = 30
-    event_count: Annotated[int, Field(gt=0)] = 100
-    channel: str | None = None
-    notify: str | None = None
-    # Only storms of these categories raise severity, convene the committee and page `notify`;
-    # others are reported in `channel` as a notice.
-    categories: list[str] = Field(default_factory=lambda: ["complaint", "rumour"])
-
-
-# `unowned:` may name the storm's notify group with this word instead of repeating it.
-STORM_NOTIFY = "storm"
-
-
-class UnownedEscalation(Strict):
-    """Who is called for an overdue step nobody owns, by the incident's severity: a Slack group
-    ("subteam:ID"), a person ("user:ID"), `storm` (the storm's notify group), or null (nobody
-    is paged; the escalation is posted in the card's thread)."""
-
-    low: str | None = None
-    medium: str | None = None
-    high: str | None = STORM_NOTIFY
-    critical: str | None = STORM_NOTIFY
-
-
-class EscalationSettings(Strict):
-    """An overdue step: after `after`, the owner's lead is called and maybe severity raised."""
-
-    after: str = "30m"
-    raise_severity: bool = False
-    unowned: UnownedEscalation = UnownedEscalation()
-
-    @field_validator("after")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-
-class Settings(Strict):
-    channel_limit: Annotated[int, Field(gt=0, le=100_000)] = 280
-    complaint_window_days: Annotated[int, Field(gt=0, le=365)] = 30
-    grouping: GroupingSettings = GroupingSettings()
-    storm: StormSettings = StormSettings()
-    escalation: EscalationSettings = EscalationSettings()
-    # Who may override the verification gate besides the expert group's lead: Slack user ids
-    # and API key names.
-    admins: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
 
 
 class Expert(Strict):
@@ -347,47 +277,6 @@ class Rule(Strict):
     when: Condition
     then: Then
     stop: bool = False
-
-
-class Expect(Strict):
-    category: Category | None = None
-    severity: Severity | list[Severity] | None = None
-    rules: list[str] | None = None
-    steps: list[str] | None = None
-    no_steps: list[str] | None = None
-    incident: bool | None = None
-
-
-class ExampleHistory(Strict):
-    """The author's past complaints, as the database would count them."""
-
-    complaints: Annotated[int, Field(ge=0)] = 0
-    open_complaints: Annotated[int, Field(ge=0)] = 0
-
-
-class ExampleIncident(Strict):
-    """The incident the example's post joins, as grouping would report it."""
-
-    event_count: Annotated[int, Field(ge=1)] = 1
-    velocity_10m: Annotated[float, Field(ge=0)] = 0
-    authors: Annotated[int, Field(ge=1)] = 1
-    reach: Annotated[int, Field(ge=0)] = 0
-
-
-class ExampleTopic(Strict):
-    """How busy the post's topics are across every incident (the `topic.*` facts)."""
-
-    velocity_10m: Annotated[float, Field(ge=0)] = 0
-    event_count_1h: Annotated[int, Field(ge=0)] = 1
-
-
-class Example(Strict):
-    name: str
-    event: dict[str, Any]
-    expect: Expect
-    history: ExampleHistory | None = None
-    incident: ExampleIncident | None = None
-    topic: ExampleTopic | None = None
 
 
 class Default(Strict):
