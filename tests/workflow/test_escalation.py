@@ -7,7 +7,8 @@ from sqlmodel import Session, select
 
 from playbook.core.clock import FakeClock
 from playbook.core.models import AuditEntry, Incident, Step
-from playbook.rules.source.model import EscalationSettings, Expert, RulesFile
+from playbook.rules.source.model import Expert, RulesFile
+from playbook.rules.source.settings import EscalationSettings
 from playbook.workflow.planner import lead_group
 from playbook.workflow.scheduler import run_due
 from service.runtime import Runtime
