@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, update
+from sqlalchemy import bindparam, case, exists, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from playbook.actions import outbox
 from playbook.core.models import Event, Incident, Step
 from playbook.incidents.audit import audit
+from playbook.incidents.authors import author_history, author_incident
 from playbook.incidents.grouping import (
     Match,
     adopt_orphans,
@@ -24,12 +25,12 @@ from playbook.incidents.grouping import (
 )
 from playbook.incidents.storm import check_storm
 from playbook.intake.events import EventIn
-from playbook.intake.facts import AuthorHistory, summary, topic_facts
+from playbook.intake.facts import summary, topic_facts
 from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.model import SEVERITIES
 from playbook.text import pii
-from playbook.workflow.planner import PlannedStep, create_steps, plan, storm_steps
+from playbook.workflow.planner import PlannedStep, add_steps, create_steps, plan, storm_steps
 from playbook.workflow.steps import refresh, steps_of
 
 EXCERPT_CHARS = 280
@@ -64,22 +65,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
-def _author_query() -> Any:
-    open_incident = (col(Incident.id) == col(Event.incident_id)) & (Incident.status == "open")
-    return (
-        select(func.count(col(Event.id)), func.count(col(Incident.id)))
-        .select_from(Event)
-        .outerjoin(Incident, open_incident)
-        .where(
-            Event.author_key == bindparam("key"),
-            Event.category == "complaint",
-            col(Event.received_at) >= bindparam("since"),
-        )
-    )
-
-
 # Built once: in a storm, building a statement costs more than the database's work on it.
-_AUTHOR_HISTORY = _author_query()
 _STORED = (
     select(Event, Incident)
     .outerjoin(Incident, col(Incident.id) == col(Event.incident_id))
@@ -88,17 +74,6 @@ _STORED = (
         col(Event.external_id).in_(bindparam("ids", expanding=True)),
     )
 )
-
-
-def author_history(
-    session: Session, key: str | None, playbook: Playbook, now: datetime
-) -> AuthorHistory:
-    """The author's complaints in the window, and those whose incidents are open: one query."""
-    if key is None:
-        return AuthorHistory()
-    since = now - timedelta(days=playbook.model.settings.complaint_window_days)
-    row = session.execute(_AUTHOR_HISTORY, {"key": key, "since": since}).one()
-    return AuthorHistory(complaints=row[0], open_complaints=row[1])
 
 
 def find_duplicate(session: Session, event: EventIn) -> Event | None:
@@ -150,11 +125,18 @@ def ingest(
     stats, author_known = (
         stats_and_author(session, match.incident, now, key) if match else (None, False)
     )
-    facts = playbook.facts(
-        event, now=now, history=author_history(session, key, playbook, now), incident=stats
-    )
+    days = playbook.model.settings.complaint_window_days
+    history = author_history(session, key, window_days=days, now=now)
+    facts = playbook.facts(event, now=now, history=history, incident=stats)
     facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
     decision = playbook.decide(facts, event)
+    by_author = False  # the author's own open incident, repeated (tip 7)
+    if match is None and not decision.ignored:
+        topics, category = decision.topics, decision.category
+        match = author_incident(
+            session, key, category=category, topics=topics, fp=fp, window_days=days, now=now
+        )
+        by_author = author_known = match is not None
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
         result = _join(
@@ -167,6 +149,8 @@ def ingest(
             rate=rate,
             new_author=not author_known,
         )
+        if by_author:
+            _add_needs(session, result, plan(playbook.model, decision, event), now)
     elif decision.ignored:
         result = IngestResult(
             event.id,
@@ -274,6 +258,7 @@ def _open(
         author_count=1,
         reach=int(decision.facts.get("reach", 0)),
         rules_version=playbook.version,
+        model_version=playbook.model_version,
         matched_rules=decision.matched_rules,
         channel=decision.channel or channel,
         language=decision.language,
@@ -286,6 +271,7 @@ def _open(
             "url": pii.link_without_personal_data(event.url),
             "excerpt": text,
             "personal_data": decision.facts.get("personal_data", []),
+            "card": decision.card,
         },
         created_at=now,
         updated_at=now,
@@ -398,3 +384,17 @@ def _join(
         steps,
         grouped_because=match.reason,
     )
+
+
+def _add_needs(
+    session: Session, result: IngestResult, planned: list[PlannedStep], now: datetime
+) -> None:
+    """Steps a repeated post calls for that its author's incident lacks (a hand-over to
+    customer service, then disengage), in their canonical place."""
+    incident = session.get(Incident, result.incident_id)
+    if incident is None:
+        return
+    added = add_steps(session, incident, result.steps, planned, now, canonical=True)
+    if added:
+        result.steps = sorted([*result.steps, *added], key=lambda s: s.position)
+        refresh(result.steps)

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=f"sqlite:///{REPO_ROOT / 'var' / 'playbook.db'}")
     rules_file: Path = Path("rules.yaml")
+    # The triage model's artefact; unset: the one committed in the package (playbook/rules).
+    triage_model: Path | None = None
     api_keys: str = ""
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
