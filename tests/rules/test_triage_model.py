@@ -84,7 +84,11 @@ def test_the_model_version_is_the_artefacts_short_hash(playbook: Playbook) -> No
 
 
 def test_another_artefact_can_be_given(tmp_path: Path) -> None:
-    items = [("요금이 두 번 나왔어요 화나요", "complaint"), ("감사합니다 최고예요", "praise")] * 3
+    items = [
+        ("요금이 두 번 나왔어요 화나요", "complaint"),
+        ("감사합니다 최고예요", "praise"),
+        ("오늘 점심은 김치찌개", "other"),
+    ] * 3
     path = tmp_path / "tiny.json.gz"
     stamp = classifier.train(items).save(path)
     playbook = Playbook.from_text(RULES, backend="python", triage_model=triage.load(path))
