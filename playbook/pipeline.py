@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 from playbook.actions import outbox
 from playbook.core.models import Event, Incident, Step
 from playbook.incidents.audit import audit
-from playbook.incidents.authors import author_history, author_incident
+from playbook.incidents.authors import AuthorMatch, author_history, author_incident
 from playbook.incidents.grouping import (
+    Fingerprint,
     Match,
     adopt_orphans,
     find_incident,
@@ -25,12 +26,12 @@ from playbook.incidents.grouping import (
 )
 from playbook.incidents.storm import check_storm
 from playbook.intake.events import EventIn
-from playbook.intake.facts import summary, topic_facts
+from playbook.intake.facts import IncidentStats, summary, topic_facts
 from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.model import SEVERITIES
 from playbook.text import pii
-from playbook.workflow.planner import PlannedStep, add_steps, create_steps, plan, storm_steps
+from playbook.workflow.planner import add_steps, create_steps, plan, storm_steps
 from playbook.workflow.steps import refresh, steps_of
 
 EXCERPT_CHARS = 280
@@ -130,47 +131,15 @@ def ingest(
     facts = playbook.facts(event, now=now, history=history, incident=stats)
     facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
     decision = playbook.decide(facts, event)
-    by_author = False  # the author's own open incident, repeated (tip 7)
-    if match is None and not decision.ignored:
-        topics, category = decision.topics, decision.category
-        match = author_incident(
-            session, key, category=category, topics=topics, fp=fp, window_days=days, now=now
-        )
-        by_author = author_known = match is not None
+    if match is None:  # the author's own open incident, repeated (tip 7)
+        match = author_incident(session, key, decision, fp, window_days=days, now=now)
     if match is not None:
-        rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
-        result = _join(
-            session,
-            match,
-            event,
-            decision,
-            playbook,
-            now=now,
-            rate=rate,
-            new_author=not author_known,
-        )
-        if by_author:
-            _add_needs(session, result, plan(playbook.model, decision, event), now)
+        result = _join(session, match, event, decision, playbook, now, stats, author_known)
     elif decision.ignored:
-        result = IngestResult(
-            event.id,
-            False,
-            None,
-            False,
-            decision.category,
-            decision.severity,
-            decision.matched_rules,
-        )
+        category, severity, rules = decision.category, decision.severity, decision.matched_rules
+        result = IngestResult(event.id, False, None, False, category, severity, rules)
     else:
-        planned = plan(playbook.model, decision, event)
-        result = _open(
-            session, event, decision, planned, playbook, now=now, channel=default_channel
-        )
-        incident = session.get(Incident, result.incident_id)
-        if incident is not None:
-            remember(session, incident, fp, now)
-            adopt_orphans(session, incident, event, now)
-        prune(session, now)  # old topic counts: swept now and then, when an incident opens
+        result = _open(session, event, decision, playbook, fp, now=now, channel=default_channel)
     _store_event(
         session, event, decision, playbook, result.incident_id, key, now, store_personal_data
     )
@@ -237,19 +206,11 @@ def _redacted(sent: dict[str, Any]) -> dict[str, Any]:
     return {key: v if key in _IDENTITY else pii.redact_all(v) for key, v in sent.items()}
 
 
-def _open(
-    session: Session,
-    event: EventIn,
-    decision: Decision,
-    planned: list[PlannedStep],
-    playbook: Playbook,
-    *,
-    now: datetime,
-    channel: str,
-) -> IngestResult:
+def _new_incident(
+    event: EventIn, decision: Decision, playbook: Playbook, *, now: datetime, channel: str
+) -> Incident:
     author = event.author
-    text = excerpt(event.text)
-    incident = Incident(
+    return Incident(
         title=f"{decision.category.capitalize()}: {excerpt(event.text, 90)}",
         category=decision.category,
         severity=decision.severity,
@@ -269,16 +230,29 @@ def _open(
             "author": author.handle if author else None,
             "followers": author.followers if author else None,
             "url": pii.link_without_personal_data(event.url),
-            "excerpt": text,
+            "excerpt": excerpt(event.text),
             "personal_data": decision.facts.get("personal_data", []),
             "card": decision.card,
         },
         created_at=now,
         updated_at=now,
     )
+
+
+def _open(
+    session: Session,
+    event: EventIn,
+    decision: Decision,
+    playbook: Playbook,
+    fp: Fingerprint,
+    *,
+    now: datetime,
+    channel: str,
+) -> IngestResult:
+    incident = _new_incident(event, decision, playbook, now=now, channel=channel)
     session.add(incident)
     session.flush()
-    steps = create_steps(session, incident, planned, now)
+    steps = create_steps(session, incident, plan(playbook.model, decision, event), now)
     refresh(steps)
     audit(
         session,
@@ -295,16 +269,11 @@ def _open(
         },
     )
     outbox.enqueue_card(session, incident, now=now)
-    return IngestResult(
-        event.id,
-        False,
-        incident.id,
-        True,
-        decision.category,
-        decision.severity,
-        decision.matched_rules,
-        steps,
-    )
+    remember(session, incident, fp, now)
+    adopt_orphans(session, incident, event, now)
+    prune(session, now)  # old topic counts: swept now and then, when an incident opens
+    category, severity, rules = decision.category, decision.severity, decision.matched_rules
+    return IngestResult(event.id, False, incident.id, True, category, severity, rules, steps)
 
 
 def _count_join(
@@ -347,14 +316,19 @@ def _join(
     event: EventIn,
     decision: Decision,
     playbook: Playbook,
-    *,
     now: datetime,
-    rate: float,
-    new_author: bool,
+    stats: IncidentStats | None,
+    author_known: bool,
 ) -> IngestResult:
+    """Count the event into its incident. A post joining its author's own incident adds the
+    steps it calls for that the incident lacks (customer service, then disengage; tip 7)."""
     incident = match.incident
     reach = int(decision.facts.get("reach", 0))
-    _count_join(session, incident, event, reach=reach, now=now, new=new_author)
+    by_author = isinstance(match, AuthorMatch)
+    new = not (author_known or by_author)
+    _count_join(session, incident, event, reach=reach, now=now, new=new)
+    rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
+    needs = plan(playbook.model, decision, event) if by_author else []
     if SEVERITIES.index(decision.severity) > SEVERITIES.index(incident.severity):
         audit(
             session,
@@ -368,8 +342,11 @@ def _join(
         )
         incident.severity = decision.severity
     steps = steps_of(session, incident.id or 0)
+    added = add_steps(session, incident, steps, needs, now, canonical=True) if needs else []
     if check_storm(session, incident, playbook, now=now, rate=rate):
-        steps += storm_steps(session, incident, playbook.model, steps, now)
+        added += storm_steps(session, incident, playbook.model, steps + added, now)
+    if added:
+        steps += added
         refresh(steps)
         steps.sort(key=lambda s: s.position)
     outbox.enqueue_card(session, incident, now=now)
@@ -384,17 +361,3 @@ def _join(
         steps,
         grouped_because=match.reason,
     )
-
-
-def _add_needs(
-    session: Session, result: IngestResult, planned: list[PlannedStep], now: datetime
-) -> None:
-    """Steps a repeated post calls for that its author's incident lacks (a hand-over to
-    customer service, then disengage), in their canonical place."""
-    incident = session.get(Incident, result.incident_id)
-    if incident is None:
-        return
-    added = add_steps(session, incident, result.steps, planned, now, canonical=True)
-    if added:
-        result.steps = sorted([*result.steps, *added], key=lambda s: s.position)
-        refresh(result.steps)

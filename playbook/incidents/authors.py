@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from playbook.core.models import Event, Incident
 from playbook.incidents.grouping import Fingerprint, Match
 from playbook.intake.facts import AuthorHistory
+from playbook.rules.decide import Decision
 from playbook.text.similarity import similarity
 
 # The categories one author repeats: the same demand again, the same troll's insults again.
@@ -52,19 +53,23 @@ def author_history(
     return AuthorHistory(complaints=row[0], open_complaints=row[1])
 
 
+class AuthorMatch(Match):
+    """The author's own open incident, which a repeated post joins."""
+
+
 def author_incident(
     session: Session,
     key: str | None,
-    *,
-    category: str,
-    topics: Sequence[str],
+    decision: Decision,
     fp: Fingerprint,
+    *,
     window_days: int,
     now: datetime,
-) -> Match | None:
+) -> AuthorMatch | None:
     """The author's own open incident this post repeats: the same category, touched within
     the window, and (for a complaint) the same demand: a shared topic, or similar words."""
-    if key is None or category not in JOINED:
+    category, topics = decision.category, decision.topics
+    if key is None or decision.ignored or category not in JOINED:
         return None
     theirs = select(Event.incident_id).where(Event.author_key == key)
     query = (
@@ -80,7 +85,8 @@ def author_incident(
     )
     for incident in session.exec(query):
         if category == "abuse" or _same_demand(incident, topics, fp):
-            return Match(incident, f"the same author's open {category} incident {incident.id}")
+            reason = f"the same author's open {category} incident {incident.id}"
+            return AuthorMatch(incident, reason)
     return None
 
 

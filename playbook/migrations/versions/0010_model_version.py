@@ -1,7 +1,7 @@
 """The triage model's version on every incident, beside the rules version
 
 Revision ID: 0010
-Revises: 0008 (to become 0009 when the parallel 0007 and 0009 land)
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"  # integrator: "0009" once 0007 and 0009 are merged
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
