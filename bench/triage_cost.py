@@ -4,8 +4,9 @@ Usage: .venv/bin/python bench/triage_cost.py [--repeat 5] [--model FILE] [--cv]
 Posts: the training corpus folders (Korean and English, tweets to news articles). Prints the
 Kiwi build time and RSS, µs per event (mean, p50, p95 over posts, each post's best of
 --repeat calls) for analysis uncached and cached, the classifier on an analysed post, and
-both from a cold cache; with --cv, 5-fold accuracy and per-category precision and recall.
-Without --model the classifier is trained first.
+both from a cold cache, then every fact of an event with the default playbook (the model's
+included) from a cold cache; with --cv, 5-fold accuracy and per-category precision and
+recall. Without --model the classifier is trained first.
 """
 
 from __future__ import annotations
@@ -16,16 +17,20 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playbook.editor.corpus import load_corpus  # noqa: E402
+from playbook.editor.model import TRAINING_FOLDERS  # noqa: E402
+from playbook.intake.events import EventIn  # noqa: E402
+from playbook.rules.playbook import Playbook  # noqa: E402
 from playbook.text import classifier, morph  # noqa: E402
 from playbook.text.lang import detect  # noqa: E402
 
-FOLDERS = [ROOT / "tests/corpus", ROOT / "tests/corpus/holdout", ROOT / "tests/corpus/blind2"]
+FOLDERS = list(TRAINING_FOLDERS)  # `playbook model train`'s folders: never blind3 or blind4
 # 78 characters: the analysis cost the triage issue asks about.
 POST_78 = (
     "@hanbit_care 어제 저녁부터 집 인터넷이 계속 끊겨요. 공유기 재부팅해도 안 되고 "
@@ -101,6 +106,22 @@ def measure_corpus(texts: list[str], model: classifier.Classifier, repeat: int) 
         print(f"  both, uncached        {summary(both)}")
 
 
+def measure_facts(folders: list[Path], model: classifier.Classifier, repeat: int) -> None:
+    """Every fact of an event with the default playbook, the model's included, cold cache."""
+    playbook = Playbook.from_file(str(ROOT / "rules.yaml"), backend="python", triage_model=model)
+    now = datetime.now(UTC)
+    events = [EventIn.model_validate(i["event"]) for f in folders for i in load_corpus(f)]
+    by_text = {e.text: e for e in events}
+
+    def facts(text: str) -> object:
+        morph.clear_cache()
+        return playbook.facts(by_text[text], now=now)
+
+    costs = per_event(list(by_text), facts, repeat)
+    print(f"\nfacts with the model, per event, uncached µs: {summary(costs)}")
+    playbook.close()
+
+
 def print_cv(items: list[tuple[str, str]]) -> None:
     report = classifier.cross_validate(items)
     print(f"\n{report.folds}-fold cross-validation: accuracy {report.accuracy:.1%}")
@@ -136,6 +157,7 @@ def main() -> None:
         print(f"RSS with sklearn imported for training: {rss_mb()}")
     measure_post_78(args.repeat)
     measure_corpus(texts, model, args.repeat)
+    measure_facts(FOLDERS, model, args.repeat)
     print(f"\nRSS at the end: {rss_mb()}")
     if args.cv:
         print_cv(items)

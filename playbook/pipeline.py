@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, update
+from sqlalchemy import bindparam, case, exists, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -16,7 +16,9 @@ from playbook.core.models import Event, Incident, Step
 from playbook.incidents import stories
 from playbook.incidents.advocates import remember as remember_advocate
 from playbook.incidents.audit import audit
+from playbook.incidents.authors import AuthorMatch, author_history, author_incident
 from playbook.incidents.grouping import (
+    Fingerprint,
     Match,
     adopt_orphans,
     find_incident,
@@ -26,13 +28,13 @@ from playbook.incidents.grouping import (
 )
 from playbook.incidents.storm import check_storm
 from playbook.intake.events import EventIn
-from playbook.intake.facts import AuthorHistory, IncidentStats, summary, topic_facts
+from playbook.intake.facts import IncidentStats, summary, topic_facts
 from playbook.intake.topics import count_event, prune, topic_rates
 from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.model import SEVERITIES, parse_duration
 from playbook.text import pii
 from playbook.workflow.keepup import keep_up
-from playbook.workflow.planner import PlannedStep, create_steps, plan, storm_steps
+from playbook.workflow.planner import add_steps, create_steps, plan, storm_steps
 from playbook.workflow.steps import refresh, steps_of
 
 EXCERPT_CHARS = 280
@@ -67,22 +69,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
-def _author_query() -> Any:
-    open_incident = (col(Incident.id) == col(Event.incident_id)) & (Incident.status == "open")
-    return (
-        select(func.count(col(Event.id)), func.count(col(Incident.id)))
-        .select_from(Event)
-        .outerjoin(Incident, open_incident)
-        .where(
-            Event.author_key == bindparam("key"),
-            Event.category == "complaint",
-            col(Event.received_at) >= bindparam("since"),
-        )
-    )
-
-
 # Built once: in a storm, building a statement costs more than the database's work on it.
-_AUTHOR_HISTORY = _author_query()
 _STORED = (
     select(Event, Incident)
     .outerjoin(Incident, col(Incident.id) == col(Event.incident_id))
@@ -91,17 +78,6 @@ _STORED = (
         col(Event.external_id).in_(bindparam("ids", expanding=True)),
     )
 )
-
-
-def author_history(
-    session: Session, key: str | None, playbook: Playbook, now: datetime
-) -> AuthorHistory:
-    """The author's complaints in the window, and those whose incidents are open: one query."""
-    if key is None:
-        return AuthorHistory()
-    since = now - timedelta(days=playbook.model.settings.complaint_window_days)
-    row = session.execute(_AUTHOR_HISTORY, {"key": key, "since": since}).one()
-    return AuthorHistory(complaints=row[0], open_complaints=row[1])
 
 
 def find_duplicate(session: Session, event: EventIn) -> Event | None:
@@ -154,39 +130,17 @@ def ingest(
     decision, stats, author_known = _decide(session, event, playbook, match, key, now)
     if match is None and (match := stories.story_match(session, words, decision, grouping, now)):
         decision, stats, author_known = _decide(session, event, playbook, match, key, now)
+    if match is None:  # the author's own open incident, repeated (tip 7)
+        days = playbook.model.settings.complaint_window_days
+        match = author_incident(session, key, decision, fp, window_days=days, now=now)
     if match is not None:
-        rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
-        result = _join(
-            session,
-            match,
-            event,
-            decision,
-            playbook,
-            now=now,
-            rate=rate,
-            new_author=not author_known,
-        )
+        result = _join(session, match, event, decision, playbook, now, stats, author_known)
     elif decision.ignored:
-        result = IngestResult(
-            event.id,
-            False,
-            None,
-            False,
-            decision.category,
-            decision.severity,
-            decision.matched_rules,
-        )
+        category, severity, rules = decision.category, decision.severity, decision.matched_rules
+        result = IngestResult(event.id, False, None, False, category, severity, rules)
     else:
-        planned = plan(playbook.model, decision, event)
-        result = _open(
-            session, event, decision, planned, playbook, now=now, channel=default_channel
-        )
-        incident = session.get(Incident, result.incident_id)
-        if incident is not None:
-            remember(session, incident, fp, now)
-            adopt_orphans(session, incident, event, now)
+        result = _open(session, event, decision, playbook, fp, now=now, channel=default_channel)
         stories.prune(session, now, parse_duration(grouping.window))
-        prune(session, now)  # old topic counts: swept now and then, when an incident opens
     _store_event(
         session, event, decision, playbook, result.incident_id, key, now, store_personal_data
     )
@@ -220,9 +174,9 @@ def _decide(
     stats, author_known = (
         stats_and_author(session, match.incident, now, key) if match else (None, False)
     )
-    facts = playbook.facts(
-        event, now=now, history=author_history(session, key, playbook, now), incident=stats
-    )
+    days = playbook.model.settings.complaint_window_days
+    history = author_history(session, key, window_days=days, now=now)
+    facts = playbook.facts(event, now=now, history=history, incident=stats)
     facts.update(topic_facts(topic_rates(session, facts["topics"], now, plus=1)))
     return playbook.decide(facts, event), stats, author_known
 
@@ -277,19 +231,11 @@ def _redacted(sent: dict[str, Any]) -> dict[str, Any]:
     return {key: v if key in _IDENTITY else pii.redact_all(v) for key, v in sent.items()}
 
 
-def _open(
-    session: Session,
-    event: EventIn,
-    decision: Decision,
-    planned: list[PlannedStep],
-    playbook: Playbook,
-    *,
-    now: datetime,
-    channel: str,
-) -> IngestResult:
+def _new_incident(
+    event: EventIn, decision: Decision, playbook: Playbook, *, now: datetime, channel: str
+) -> Incident:
     author = event.author
-    text = excerpt(event.text)
-    incident = Incident(
+    return Incident(
         title=f"{decision.category.capitalize()}: {excerpt(event.text, 90)}",
         category=decision.category,
         severity=decision.severity,
@@ -298,6 +244,7 @@ def _open(
         author_count=1,
         reach=int(decision.facts.get("reach", 0)),
         rules_version=playbook.version,
+        model_version=playbook.model_version,
         matched_rules=decision.matched_rules,
         channel=decision.channel or channel,
         language=decision.language,
@@ -308,15 +255,29 @@ def _open(
             "author": author.handle if author else None,
             "followers": author.followers if author else None,
             "url": pii.link_without_personal_data(event.url),
-            "excerpt": text,
+            "excerpt": excerpt(event.text),
             "personal_data": decision.facts.get("personal_data", []),
+            "card": decision.card,
         },
         created_at=now,
         updated_at=now,
     )
+
+
+def _open(
+    session: Session,
+    event: EventIn,
+    decision: Decision,
+    playbook: Playbook,
+    fp: Fingerprint,
+    *,
+    now: datetime,
+    channel: str,
+) -> IngestResult:
+    incident = _new_incident(event, decision, playbook, now=now, channel=channel)
     session.add(incident)
     session.flush()
-    steps = create_steps(session, incident, planned, now)
+    steps = create_steps(session, incident, plan(playbook.model, decision, event), now)
     refresh(steps)
     audit(
         session,
@@ -333,16 +294,11 @@ def _open(
         },
     )
     outbox.enqueue_card(session, incident, now=now)
-    return IngestResult(
-        event.id,
-        False,
-        incident.id,
-        True,
-        decision.category,
-        decision.severity,
-        decision.matched_rules,
-        steps,
-    )
+    remember(session, incident, fp, now)
+    adopt_orphans(session, incident, event, now)
+    prune(session, now)  # old topic counts: swept now and then, when an incident opens
+    category, severity, rules = decision.category, decision.severity, decision.matched_rules
+    return IngestResult(event.id, False, incident.id, True, category, severity, rules, steps)
 
 
 def _count_join(
@@ -385,14 +341,19 @@ def _join(
     event: EventIn,
     decision: Decision,
     playbook: Playbook,
-    *,
     now: datetime,
-    rate: float,
-    new_author: bool,
+    stats: IncidentStats | None,
+    author_known: bool,
 ) -> IngestResult:
+    """Count the event into its incident. A post joining its author's own incident adds the
+    steps it calls for that the incident lacks (customer service, then disengage; tip 7)."""
     incident = match.incident
     reach = int(decision.facts.get("reach", 0))
-    _count_join(session, incident, event, reach=reach, now=now, new=new_author)
+    by_author = isinstance(match, AuthorMatch)
+    new = not (author_known or by_author)
+    _count_join(session, incident, event, reach=reach, now=now, new=new)
+    rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
+    needs = plan(playbook.model, decision, event) if by_author else []
     if SEVERITIES.index(decision.severity) > SEVERITIES.index(incident.severity):
         audit(
             session,
@@ -409,8 +370,11 @@ def _join(
     # Issue 15: the joining post's needs (category, private channel, reopening).
     steps += keep_up(session, incident, steps, decision, event, playbook.model, now=now)
     steps.sort(key=lambda s: s.position)
+    added = add_steps(session, incident, steps, needs, now, canonical=True) if needs else []
     if check_storm(session, incident, playbook, now=now, rate=rate):
-        steps += storm_steps(session, incident, playbook.model, steps, now)
+        added += storm_steps(session, incident, playbook.model, steps + added, now)
+    if added:
+        steps += added
         refresh(steps)
         steps.sort(key=lambda s: s.position)
     outbox.enqueue_card(session, incident, now=now)

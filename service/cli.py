@@ -1,5 +1,5 @@
-"""The `playbook` command: serve, rules check/test/explain/schema, simulate, migrate, user
-invite, report."""
+"""The `playbook` command: serve, rules check/test/explain/schema, simulate, migrate, model
+train/evaluate, user invite, report."""
 
 from __future__ import annotations
 
@@ -270,6 +270,32 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_train(args: argparse.Namespace) -> int:
+    from playbook.editor import model
+    from playbook.rules.triage import DEFAULT_MODEL
+
+    path = Path(args.output) if args.output else DEFAULT_MODEL
+    stamp, items = model.train(path)
+    size = path.stat().st_size
+    print(f"{path}: trained on {items} posts, {size / 1e6:.2f} MB, sha256 {stamp}")
+    return 0
+
+
+def _model_evaluate(args: argparse.Namespace) -> int:
+    from playbook.editor import model
+    from playbook.rules import triage
+
+    folder = Path(args.folder)
+    items = model.items_of([folder], refuse_held_out=False)
+    if not items:
+        print(f"playbook: no labelled *.jsonl posts in {folder}", file=sys.stderr)
+        return 1
+    classifier = triage.load(Path(args.model)) if args.model else triage.configured()
+    title = f"model {triage.version(classifier)} on {folder}"
+    print(model.render(model.evaluate(classifier, items), title))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="playbook", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -304,6 +330,15 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--rules")
     simulate.add_argument("events")
     simulate.set_defaults(run=_simulate)
+    model = commands.add_parser("model", help="the triage model behind the model.* facts")
+    model_verbs = model.add_subparsers(dest="verb", required=True)
+    train = model_verbs.add_parser("train", help="rebuild the artefact from the training corpus")
+    train.add_argument("--output", help="where to write it (default: the packaged artefact)")
+    train.set_defaults(run=_model_train)
+    evaluate = model_verbs.add_parser("evaluate", help="accuracy, precision, recall, confusion")
+    evaluate.add_argument("folder", help="a folder of labelled *.jsonl posts")
+    evaluate.add_argument("--model", help="an artefact (default: the configured one)")
+    evaluate.set_defaults(run=_model_evaluate)
     user = commands.add_parser("user", help="board accounts")
     user_verbs = user.add_subparsers(dest="verb", required=True)
     invite = user_verbs.add_parser("invite", help="print a one-time sign-in link")

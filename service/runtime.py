@@ -23,6 +23,7 @@ from playbook.core.metrics import Metrics
 from playbook.core.models import Incident
 from playbook.core.settings import Settings
 from playbook.editor.trial import trial_in_child
+from playbook.rules import triage
 from playbook.rules.registry import RulesRegistry
 from playbook.rules.source.model import InForce, RulesFile, in_force
 from playbook.text import morph
@@ -87,6 +88,7 @@ class Runtime:
             backend=settings.rules_backend,
             now=clock.now,
             check=lambda text, file: trial_in_child(text, file, settings.rules_backend),
+            triage_model=triage.load(settings.triage_model or triage.DEFAULT_MODEL),
         )
         sink = sink or default_sink(settings)
         deliverer = Deliverer(engine, sink, clock, lambda s, i, n: _render(rules, s, i, n))

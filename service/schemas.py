@@ -133,6 +133,9 @@ class IncidentOut(BaseModel):
     status: str
     event_count: int
     rules_version: str
+    model_version: str | None = Field(
+        default=None, description="the triage model's sha256 (short) when the incident opened"
+    )
     channel: str | None
     owner: str | None = None
     created_at: datetime
@@ -160,6 +163,7 @@ class IncidentOut(BaseModel):
             status=incident.status,
             event_count=incident.event_count,
             rules_version=incident.rules_version,
+            model_version=incident.model_version,
             channel=incident.channel,
             owner=incident.owner,
             created_at=as_utc(incident.created_at),

@@ -20,8 +20,15 @@ LEASE = timedelta(minutes=2)
 LIVE = ("pending", "sending")
 
 
+def wants_card(incident: Incident) -> bool:
+    return bool(incident.summary.get("card", True))
+
+
 def enqueue_card(session: Session, incident: Incident, *, now: datetime) -> None:
-    """Ask for the incident's card to be brought up to date; bursts coalesce into one item."""
+    """Ask for the incident's card to be brought up to date; bursts coalesce into one item.
+    An incident its rules opened without a card (`card: false`) gets none."""
+    if not wants_card(incident):
+        return
     query = select(OutboxItem.id).where(
         OutboxItem.incident_id == incident.id,
         OutboxItem.kind == "card",
@@ -43,7 +50,9 @@ def enqueue_card(session: Session, incident: Incident, *, now: datetime) -> None
 def enqueue_thread(
     session: Session, incident: Incident, message: dict[str, Any], *, now: datetime
 ) -> None:
-    """A reply in the card's thread (who did what, when)."""
+    """A reply in the card's thread (who did what, when); none without a card."""
+    if not wants_card(incident):
+        return
     session.add(
         OutboxItem(
             kind="thread",

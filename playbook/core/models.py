@@ -53,6 +53,7 @@ class Incident(SQLModel, table=True):
     author_count: int = 1
     reach: int = Field(default=0, sa_type=BigInteger)
     rules_version: str = Field(max_length=40)
+    model_version: str | None = Field(default=None, max_length=64)  # the triage model's stamp
     matched_rules: list[str] = _json([])
     channel: str | None = Field(default=None, max_length=200)
     language: str = Field(default="en", max_length=16)

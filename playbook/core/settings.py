@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=f"sqlite:///{REPO_ROOT / 'var' / 'playbook.db'}")
     rules_file: Path = Path("rules.yaml")
+    # The triage model's artefact; unset: the one committed in the package (playbook/rules).
+    triage_model: Path | None = None
     # `name:KEY,name2:KEY2` (the name is the actor the audit records); a plain `KEY` is
     # named `key-N`, N its place in the list (1-based).
     api_keys: str = ""

@@ -8,6 +8,7 @@ from typing import Any
 
 from playbook.intake.events import EventIn
 from playbook.intake.facts import AuthorHistory, IncidentStats, TopicRate, summary, topic_facts
+from playbook.rules import triage
 from playbook.rules.compile import conditions as c
 from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.model import AllOf, AnyOf, Condition, Leaf, NotOf, Ref
@@ -113,11 +114,13 @@ def explain(
     decision = playbook.decide(facts, event)
     return {
         "rules_version": playbook.version,
+        "model_version": playbook.model_version,
         "category": decision.category,
         "severity": decision.severity,
         "matched_rules": decision.matched_rules,
         "suppressed_rules": decision.suppressed_rules,
         "incident": not decision.ignored,
+        "model": triage.explain(playbook.triage, event.text),  # its category, and why
         "facts": {k: _shown(v) for k, v in summary(facts).items()},
         "topics": [
             {"topic": r.topic, "velocity_10m": r.velocity_10m, "event_count_1h": r.event_count_1h}

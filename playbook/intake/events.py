@@ -27,6 +27,7 @@ def _without_nul(value: Any) -> Any:
 
 
 NoNul = AfterValidator(_without_nul)  # after the length limits: the schema counts what was sent
+Stripped = AfterValidator(lambda value: value.strip())  # likewise after the limits
 # Something other than white space or NUL (\x85 spelt out: JSON Schema's \s lacks it).
 BLANK = r"[^\s\x00\x85]"
 MAX_COUNT = 10**12  # no account or post has more; larger numbers are a sender's bug
@@ -35,10 +36,11 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 # An id must show something once trimmed (the pattern says so in the schema).
 ShortStr = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=BLANK),
+    StringConstraints(min_length=1, max_length=256, pattern=BLANK),
+    Stripped,
     NoNul,
 ]
-Handle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NoNul]
+Handle = Annotated[str, StringConstraints(max_length=100), Stripped, NoNul]
 
 
 def _no_number(value: Any) -> Any:
@@ -58,7 +60,7 @@ def _is_number(text: str) -> bool:
 
 Moment = Annotated[datetime, BeforeValidator(_no_number)]
 # A reference to another post: blank means none.
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, max_length=256), NoNul]
+Ref = Annotated[str, StringConstraints(max_length=256), Stripped, NoNul]
 Name = Annotated[str, StringConstraints(max_length=200), NoNul]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS), NoNul]
 Short = Annotated[str, StringConstraints(max_length=100), NoNul]
@@ -97,7 +99,8 @@ class EventIn(BaseModel):
     id: ShortStr
     source: Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=BLANK),
+        StringConstraints(min_length=1, max_length=64, pattern=BLANK),
+        Stripped,
         NoNul,
     ]
     text: Text

@@ -66,6 +66,8 @@ FACTS: dict[str, FactSpec] = {
     "incident.velocity_10m": FactSpec("number", "events per minute over the last 10 minutes"),
     "incident.authors": FactSpec("number", "distinct authors in the incident"),
     "incident.reach": FactSpec("number", "summed reach of the incident's events"),
+    "model.category": FactSpec("string", "the triage model's category for the text"),
+    "model.confidence": FactSpec("number", "the triage model's probability for that category"),
     "topic.velocity_10m": FactSpec(
         "number",
         "events per minute over the last 10 minutes carrying a topic of this event (in any "
@@ -106,11 +108,19 @@ NEWS_DOMAINS = (
 )
 
 
+MODEL_SCORE = "model.score."  # + a category: the triage model's probability for it
+MODEL_CATEGORIES = frozenset(("complaint", "rumour", "question", "abuse", "praise", "other"))
+
+
 def is_known_fact(name: str) -> bool:
+    if name.startswith(MODEL_SCORE):
+        return name.removeprefix(MODEL_SCORE) in MODEL_CATEGORIES
     return name in FACTS or name.startswith("hints.")
 
 
 def fact_kind(name: str) -> FactKind:
+    if name.startswith(MODEL_SCORE):
+        return "number"
     return FACTS[name].kind if name in FACTS else "string"
 
 

@@ -24,6 +24,7 @@ class Decision:
     language: str
     facts: dict[str, Any]
     topics: list[str]
+    card: bool = True  # false: no Slack card for the incident (`then: {card: false}`)
 
     @property
     def ignored(self) -> bool:
@@ -62,6 +63,7 @@ def decision(
     severities = [r.then.severity for r in won if r.then.severity] or [default.severity]
     severity = max(severities, key=SEVERITIES.index)
     channel = next((r.then.channel for r in won if r.then.channel), None)
+    card = next((r.then.card for r in won if r.then.card is not None), True)
     language = "ko" if facts.get("language") == "ko" else "en"
     return Decision(
         category,
@@ -73,6 +75,7 @@ def decision(
         language,
         facts,
         list(facts.get("topics", [])),
+        card,
     )
 
 

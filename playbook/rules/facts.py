@@ -9,10 +9,12 @@ from typing import Any
 
 from playbook.intake.events import EventIn
 from playbook.intake.facts import AuthorHistory, IncidentStats, engine_name, event_facts
+from playbook.rules import triage
 from playbook.rules.compile import conditions as c
 from playbook.rules.compile.compiler import Compiled
 from playbook.rules.source.model import RulesFile
 from playbook.text import lang, pii
+from playbook.text.classifier import Classifier
 from playbook.text.keywords import KeywordSet, TermList
 
 ENGINE_INT = 2**53
@@ -53,8 +55,10 @@ def facts_for(
     now: datetime,
     history: AuthorHistory | None = None,
     incident: IncidentStats | None = None,
+    model: Classifier | None = None,
 ) -> dict[str, Any]:
-    """Every fact about one event; the event's own language tag fills in an unknown one."""
+    """Every fact about one event; the event's own language tag fills in an unknown one; the
+    triage model's opinion (`model.*`) when a model is given."""
     text = event.text
     topics = [topic for topic, words in sources.topics.items() if words.hits(text)]
     facts = event_facts(
@@ -72,6 +76,8 @@ def facts_for(
     )
     if event.lang and facts["language"] in ("unknown", "other"):
         facts["language"] = event.lang.lower()
+    if model is not None:
+        facts.update(triage.model_facts(model, text))
     return facts
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from playbook.intake.events import EventIn
 from playbook.intake.facts import AuthorHistory, IncidentStats
-from playbook.rules import decide
+from playbook.rules import decide, triage
 from playbook.rules import facts as rule_facts
 from playbook.rules.compile import conditions as c
 from playbook.rules.compile.compiler import Compiled, compile_source, version_of
@@ -16,6 +16,7 @@ from playbook.rules.decide import Decision
 from playbook.rules.match.backends import make_matcher
 from playbook.rules.source.loader import Source, load_file, load_text
 from playbook.rules.source.model import Rule
+from playbook.text.classifier import Classifier
 
 __all__ = ["Decision", "Playbook"]
 
@@ -23,8 +24,12 @@ __all__ = ["Decision", "Playbook"]
 class Playbook:
     """One version of the rules, compiled and ready to decide on events."""
 
-    def __init__(self, source: Source, *, backend: str = "auto") -> None:
+    def __init__(
+        self, source: Source, *, backend: str = "auto", triage_model: Classifier | None = None
+    ) -> None:
         self.source = source
+        self.triage = triage_model or triage.configured()  # its facts: model.category, ...
+        self.model_version = triage.version(self.triage)
         self.model = source.model
         self.version = version_of(source.text)
         self.compiled: Compiled = compile_source(source)
@@ -34,12 +39,21 @@ class Playbook:
         self._sources = rule_facts.FactSources.of(self.model, self.compiled.lists)
 
     @classmethod
-    def from_file(cls, path: str, *, backend: str = "auto") -> Playbook:
-        return cls(load_file(path), backend=backend)
+    def from_file(
+        cls, path: str, *, backend: str = "auto", triage_model: Classifier | None = None
+    ) -> Playbook:
+        return cls(load_file(path), backend=backend, triage_model=triage_model)
 
     @classmethod
-    def from_text(cls, text: str, file: str = "rules.yaml", *, backend: str = "auto") -> Playbook:
-        return cls(load_text(text, file), backend=backend)
+    def from_text(
+        cls,
+        text: str,
+        file: str = "rules.yaml",
+        *,
+        backend: str = "auto",
+        triage_model: Classifier | None = None,
+    ) -> Playbook:
+        return cls(load_text(text, file), backend=backend, triage_model=triage_model)
 
     @property
     def rule_ids(self) -> list[str]:
@@ -58,7 +72,7 @@ class Playbook:
     ) -> dict[str, Any]:
         """Every fact about one event, with this file's CEO, brand and expert topics."""
         return rule_facts.facts_for(
-            self._sources, event, now=now, history=history, incident=incident
+            self._sources, event, now=now, history=history, incident=incident, model=self.triage
         )
 
     def engine_facts(self, facts: Mapping[str, Any]) -> c.Facts:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from playbook.core.errors import RulesInvalid
 from playbook.rules.playbook import Playbook
+from playbook.text.classifier import Classifier
 
 log = logging.getLogger("playbook.rules")
 
@@ -53,14 +54,17 @@ class RulesRegistry:
         backend: str,
         now: Callable[[], datetime],
         check: Callable[[str, str], None] | None = None,
+        triage_model: Classifier | None = None,
     ) -> None:
         self.path = path
         self.backend = backend
+        self.triage_model = triage_model  # None: the one the settings name
         self._now = now
         self._check = check  # an out-of-process trial of a new file before the swap
         self._lock = threading.Lock()
         self._retired: list[Playbook] = []
-        self.current = Loaded(Playbook.from_file(str(path), backend=backend), now(), str(path))
+        playbook = Playbook.from_file(str(path), backend=backend, triage_model=triage_model)
+        self.current = Loaded(playbook, now(), str(path))
         self.last_error: RulesInvalid | None = None
 
     @property
@@ -75,7 +79,9 @@ class RulesRegistry:
                     text = self._read()
                 if self._check is not None:
                     self._check(text, str(self.path))
-                candidate = Playbook.from_text(text, str(self.path), backend=self.backend)
+                candidate = Playbook.from_text(
+                    text, str(self.path), backend=self.backend, triage_model=self.triage_model
+                )
             except RulesInvalid as exc:
                 self.last_error = exc
                 log.error(

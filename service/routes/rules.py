@@ -48,6 +48,7 @@ RulesText = Annotated[str, Field(max_length=MAX_RULES_CHARS)]
 
 class RulesOut(BaseModel):
     version: str
+    model_version: str = Field(description="the triage model's sha256 (short), its `model.*` facts")
     loaded_at: datetime
     file: str
     backend: str
@@ -87,6 +88,7 @@ def rules_out(runtime: Any) -> RulesOut:
     error = runtime.rules.last_error
     return RulesOut(
         version=loaded.playbook.version,
+        model_version=loaded.playbook.model_version,
         loaded_at=loaded.loaded_at,
         file=loaded.file,
         backend=loaded.playbook.matcher.name,

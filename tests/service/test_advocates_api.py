@@ -20,8 +20,8 @@ FANS = [  # handle, followers, a compliment about the network
     ("fan_b", 50_000, "@hanbit_telecom 5G 잘 터지네요 최고"),
     ("fan_c", 300, "@hanbit_telecom thanks, the internet install was great, well done"),
 ]
-QUESTION = "@hanbit_telecom 인터넷 안 되는데 어떻게 해야 하나요?"
-HELP = "저도 그랬는데 공유기 껐다 켜니까 됐어요. 설정에서 초기화 해보세요"
+QUESTION = "@hanbit_telecom 공유기 와이파이 비밀번호는 어디서 바꾸나요?"
+HELP = "공유기 관리 페이지 설정에서 와이파이 메뉴 들어가 보세요. 거기서 바꿀 수 있어요"
 RUMOUR_KO = "한빛텔레콤 부도 난다는 소문 돌던데 진짜임? 인터넷 서비스 접는다고"
 RUMOUR_EN = "Hanbit Telecom is going bankrupt next month, heard they shut down the internet service"
 REWARDS = ("쿠폰", "혜택", "경품", "사은품", "할인", "reward", "gift", "coupon", "discount", "free")

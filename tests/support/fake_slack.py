@@ -103,7 +103,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._channels: dict[str, str] = {}
         self._schedule: list[Fault] = []
-        self._schedule_start = 0.0
+        self._schedule_start: float | None = None
         self._fault_hits: dict[Fault, int] = defaultdict(int)
         self.faults_injected: dict[str, int] = defaultdict(int)  # kind -> calls hit
         self._released = threading.Event()  # set on stop(): no hang outlives the fake
@@ -219,15 +219,18 @@ class FakeSlack:
         return event
 
     def schedule(self, faults: list[Fault]) -> None:
-        """Starts a fault schedule now (its times count from this call); [] ends it."""
+        """Arms a fault schedule; its times count from the next Web API call (a service that
+        is slow to start on a loaded machine still meets every fault); [] ends it."""
         with self._lock:
             self._schedule = list(faults)
-            self._schedule_start = time.monotonic()
+            self._schedule_start = None
             self._fault_hits.clear()
 
     def outage_over(self) -> bool:
         """Whether every scheduled fault's window has passed."""
         with self._lock:
+            if self._schedule_start is None:
+                return not self._schedule
             elapsed = time.monotonic() - self._schedule_start
             return all(f.end <= elapsed for f in self._schedule)
 
@@ -255,7 +258,9 @@ class FakeSlack:
     def _scheduled_fault(self, method: str) -> Fault | None:
         """The scheduled fault that hits this call, if any (and counts it)."""
         with self._lock:
-            elapsed = time.monotonic() - self._schedule_start
+            if self._schedule and self._schedule_start is None:
+                self._schedule_start = time.monotonic()
+            elapsed = time.monotonic() - (self._schedule_start or 0.0)
             for fault in self._schedule:
                 if method not in fault.methods or not fault.start <= elapsed < fault.end:
                     continue

@@ -267,6 +267,9 @@ class Then(Strict):
     category: Category | None = None
     severity: Severity | None = None
     channel: str | None = None
+    # false: the incident gets no Slack card of its own (a quiet queue, read in the API and
+    # the board); the first matched rule that says either way decides; unsaid, a card.
+    card: bool | None = None
     steps: list[StepSpec] = []
 
 
