@@ -149,10 +149,13 @@ def ingest(
     key = author_key(event)
     fp = fingerprint(event.text)
     grouping = playbook.model.settings.grouping
-    words = stories.words_of(event, playbook.model.organisation.brand_terms)
+    brand = playbook.model.organisation.brand_terms
+    words = stories.words_of(event, brand)
     match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
     decision, stats, author_known = _decide(session, event, playbook, match, key, now)
-    if match is None and (match := stories.story_match(session, words, decision, grouping, now)):
+    if match is None and (
+        match := stories.story_match(session, words, decision, grouping, now, brand)
+    ):
         decision, stats, author_known = _decide(session, event, playbook, match, key, now)
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes
