@@ -149,13 +149,10 @@ def ingest(
     key = author_key(event)
     fp = fingerprint(event.text)
     grouping = playbook.model.settings.grouping
-    brand = playbook.model.organisation.brand_terms
-    words = stories.words_of(event, brand)
+    words = stories.words_of(event, playbook.model.organisation.brand_terms)
     match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
     decision, stats, author_known = _decide(session, event, playbook, match, key, now)
-    if match is None and (
-        match := stories.story_match(session, words, decision, grouping, now, brand)
-    ):
+    if match is None and (match := stories.story_match(session, words, decision, playbook, now)):
         decision, stats, author_known = _decide(session, event, playbook, match, key, now)
     if match is not None:
         rate = (stats.velocity_10m if stats else 0.0) + 0.1  # this event, one in ten minutes

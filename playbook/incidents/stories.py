@@ -28,7 +28,7 @@ from playbook.core.clock import as_utc
 from playbook.core.models import Event, Incident, IncidentTerm, StoryTerm
 from playbook.incidents.grouping import Match
 from playbook.intake.events import EventIn
-from playbook.rules.playbook import Decision
+from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.base import parse_duration
 from playbook.rules.source.settings import GroupingSettings
 from playbook.text.normalize import fold, strip_links, strip_rt_prefix
@@ -350,12 +350,12 @@ def story_match(
     session: Session,
     words: tuple[str, ...],
     decision: Decision,
-    grouping: GroupingSettings,
+    playbook: Playbook,
     now: datetime,
-    brand_terms: Iterable[str] = (),
 ) -> Match | None:
     """The story path's match (with the reason explain and the API show), once the rules have
     decided on the post alone; the caller decides again, knowing the incident's numbers."""
+    grouping = playbook.model.settings.grouping
     found = find_story(
         session,
         words,
@@ -363,7 +363,7 @@ def story_match(
         topics=decision.topics,
         settings=grouping,
         now=now,
-        brand=tuple(brand_terms),
+        brand=tuple(playbook.model.organisation.brand_terms),
     )
     if found is None:
         return None
