@@ -128,7 +128,7 @@ def ingest(
     words = stories.words_of(event, playbook.model.organisation.brand_terms)
     match = find_incident(session, event, fp=fp, settings=grouping, now=now, parent=parent)
     decision, stats, author_known = _decide(session, event, playbook, match, key, now)
-    if match is None and (match := stories.story_match(session, words, decision, grouping, now)):
+    if match is None and (match := stories.story_match(session, words, decision, playbook, now)):
         decision, stats, author_known = _decide(session, event, playbook, match, key, now)
     if match is None:  # the author's own open incident, repeated (tip 7)
         days = playbook.model.settings.complaint_window_days

@@ -25,10 +25,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
 from playbook.core.clock import as_utc
-from playbook.core.models import Incident, IncidentTerm, StoryTerm
+from playbook.core.models import Event, Incident, IncidentTerm, StoryTerm
 from playbook.incidents.grouping import Match
 from playbook.intake.events import EventIn
-from playbook.rules.playbook import Decision
+from playbook.rules.playbook import Decision, Playbook
 from playbook.rules.source.base import parse_duration
 from playbook.rules.source.settings import GroupingSettings
 from playbook.text.normalize import fold, strip_links, strip_rt_prefix
@@ -45,8 +45,9 @@ NOVEL_SHARE = 0.5  # a term new to the window weighs this share of a rare one
 SALIENT = 1.5  # a shared term counts towards story_min_terms from this weight (IDF) up
 CATEGORY_BONUS = 0.1  # same category: a little closer
 TOPIC_BONUS = 0.05  # a shared expert topic: a little closer
-COSINE = False
-CANDIDATES = 5  # the best-covering incidents weighed for category and topic
+CANDIDATES = 5  # the best-covering incidents weighed closer: centroid and nearest posts
+NEIGHBOURS = 20  # a candidate's latest posts, each compared with the post
+NEAREST = 2  # a candidate's likeness by its posts: the mean of its best this many
 OPPOSED = {("praise", "complaint"), ("praise", "rumour"), ("praise", "abuse")}
 
 _KEPT_TAGS = {"NNG", "NNP", "XR", "VV", "VA"}  # nouns, roots, verb and adjective lemmas
@@ -239,6 +240,7 @@ def find_story(
     topics: list[str],
     settings: GroupingSettings,
     now: datetime,
+    brand: tuple[str, ...] = (),
 ) -> StoryMatch | None:
     """The open incident, updated within the window, whose terms best cover the post's."""
     if len(words) < settings.story_min_terms or settings.story_similarity >= 1:
@@ -260,14 +262,16 @@ def find_story(
             covered = sum(weight[t] * min(1.0, vector[t] / posts / FULL_SHARE) for t in shared)
             scored.append((covered / total, incident_id, shared))
     top = sorted(scored, reverse=True)[:CANDIDATES]
-    likeness = _cosines(session, weight, [i for _c, i, _s in top], now, window) if COSINE else {}
+    ids = [i for _c, i, _s in top]
+    likeness = _likeness(session, weight, ids, _brand_words(brand), now=now, window=window)
     best: StoryMatch | None = None
     for covered, incident_id, shared in top:
         incident = session.get(Incident, incident_id)
         if incident is None:
             continue
-        base = likeness.get(incident_id, covered)
-        score = base + _agreement(incident, category, topics)
+        score = max(covered, likeness.get(incident_id, 0.0)) + _agreement(
+            incident, category, topics
+        )
         if score >= settings.story_similarity and (best is None or score > best.score):
             best = StoryMatch(incident, round(score, 3), shared)
     return best
@@ -276,28 +280,59 @@ def find_story(
 _VECTORS = select(IncidentTerm.incident_id, IncidentTerm.term, IncidentTerm.count).where(
     col(IncidentTerm.incident_id).in_(bindparam("ids", expanding=True))
 )
+_RECENT = (
+    select(Event.text)
+    .where(col(Event.incident_id) == bindparam("incident_id"))
+    .order_by(col(Event.received_at).desc())
+    .limit(NEIGHBOURS)
+)
 
 
-def _cosines(
-    session: Session, post: dict[str, float], ids: list[int], now: datetime, window: int
+def _likeness(
+    session: Session,
+    post: dict[str, float],
+    ids: list[int],
+    brand: frozenset[str],
+    *,
+    now: datetime,
+    window: int,
 ) -> dict[int, float]:
-    """Cosine of the post's weighted terms and each incident's centroid (term share x IDF)."""
+    """How like each candidate the post is, the better of two readings (TF-IDF cosines): its
+    centroid (the share of its posts carrying each term), for a story told by many; and its
+    nearest latest posts, for a story whose tellers each say only part of it."""
     if not ids:
         return {}
     vectors: dict[int, dict[str, int]] = defaultdict(dict)
     for incident_id, term, count in session.execute(_VECTORS, {"ids": ids}):
         vectors[incident_id][term] = count
-    known = weights(session, {t for v in vectors.values() for t in v}, now, window)
+    recent = {i: _recent_terms(session, i, brand) for i in ids}
+    wanted = {t for v in vectors.values() for t in v} | {
+        t for r in recent.values() for s in r for t in s
+    }
+    known = weights(session, wanted - {DOCS}, now, window)
     known.update(post)
-    norm_post = math.sqrt(sum(w * w for w in post.values())) or 1.0
     result = {}
-    for incident_id, vector in vectors.items():
+    for incident_id in ids:
+        vector = vectors.get(incident_id, {})
         posts = max(vector.get(DOCS, 1), 1)
         centroid = {t: n / posts * known[t] for t, n in vector.items() if t != DOCS}
-        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
-        dot = sum(w * centroid.get(t, 0.0) for t, w in post.items())
-        result[incident_id] = dot / norm_post / norm
+        nearest = sorted(
+            (_cosine(post, {t: known[t] for t in s}) for s in recent[incident_id]), reverse=True
+        )[:NEAREST]
+        by_posts = sum(nearest) / len(nearest) if nearest else 0.0
+        result[incident_id] = max(_cosine(post, centroid), by_posts)
     return result
+
+
+def _recent_terms(session: Session, incident_id: int, brand: frozenset[str]) -> set[frozenset[str]]:
+    """The terms of an incident's latest posts, each set once (a repost repeats its post)."""
+    texts = session.execute(_RECENT, {"incident_id": incident_id}).scalars()
+    return {frozenset(found) for text in texts if (found := set(terms(text)) - brand)}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    norm = math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+    return sum(w * b.get(t, 0.0) for t, w in a.items()) / norm if norm else 0.0
 
 
 def _agreement(incident: Incident, category: str, topics: list[str]) -> float:
@@ -315,11 +350,12 @@ def story_match(
     session: Session,
     words: tuple[str, ...],
     decision: Decision,
-    grouping: GroupingSettings,
+    playbook: Playbook,
     now: datetime,
 ) -> Match | None:
     """The story path's match (with the reason explain and the API show), once the rules have
     decided on the post alone; the caller decides again, knowing the incident's numbers."""
+    grouping = playbook.model.settings.grouping
     found = find_story(
         session,
         words,
@@ -327,6 +363,7 @@ def story_match(
         topics=decision.topics,
         settings=grouping,
         now=now,
+        brand=tuple(playbook.model.organisation.brand_terms),
     )
     if found is None:
         return None
