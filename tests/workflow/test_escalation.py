@@ -167,3 +167,54 @@ def test_unowned_escalation_follows_severity() -> None:
         "high": "subteam:S0CEO",
         "critical": "subteam:S0CEO",
     }
+
+
+def act(client: TestClient, incident_id: int, step: Step, action: str, **body: object) -> dict:
+    answer = client.post(
+        f"/v1/incidents/{incident_id}/steps/{step.id}", json={"action": action, "by": "lee", **body}
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def kind_of(runtime: Runtime, incident_id: int, kind: str) -> Step:
+    return next(s for s in steps(runtime, incident_id) if s.kind == kind)
+
+
+def test_a_manual_and_an_automatic_escalation_call_the_same_group(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    by_hand = open_incident(client)
+    other = {**EVENT, "id": "esc-2", "text": "@hanbit_telecom my bill doubled this month. Fix it"}
+    answer = client.post("/v1/events", json=other)
+    by_clock = int(answer.json()["incident_id"])
+    assert by_clock != by_hand
+    for incident_id in (by_hand, by_clock):
+        act(client, incident_id, kind_of(runtime, incident_id, "triage"), "complete")
+    act(client, by_hand, kind_of(runtime, by_hand, "verify_facts"), "escalate", note="urgent")
+    clock.advance(hours=3)  # verification was due in an hour: long overdue
+    run_due(runtime.engine, runtime.rules.playbook.model, clock.now())
+    leads = {
+        entry.incident_id: entry.data["lead"]
+        for entry in trail(runtime, "escalate")
+        if entry.step_id in (kind_of(runtime, i, "verify_facts").id for i in (by_hand, by_clock))
+    }
+    assert leads[by_hand] == leads[by_clock] == "subteam:S0BILLINGLEAD"
+
+
+def test_a_draft_is_edited_through_the_api(
+    client: TestClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    incident_id = open_incident(client)
+    act(client, incident_id, kind_of(runtime, incident_id, "triage"), "complete")
+    step = kind_of(runtime, incident_id, "acknowledge")
+    assert step.detail.get("draft")
+    act(
+        client,
+        incident_id,
+        step,
+        "edit_draft",
+        draft="불편을 드려 죄송합니다. 오늘 안에 확인해 드리겠습니다.",
+    )
+    assert kind_of(runtime, incident_id, "acknowledge").detail["draft"].startswith("불편을")
+    assert [e.actor for e in trail(runtime, "edit_draft")] == ["lee"]
