@@ -7,6 +7,7 @@ one escalated by the clock page the same group, and a draft edited anywhere is r
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -139,21 +140,10 @@ def edit_draft(
         detail["routed_to"] = target
         detail["routed_because"] = f"routed by {by} to {ROUTE_NAMES[route]}"
     step.detail = detail
-    step.version += 1
-    step.updated_at = now
-    changes = [Change(step.id or 0, step.kind, "edit_draft", step.status, step.status, by, note)]
-    audit(
-        session,
-        incident,
-        actor=by,
-        action="edit_draft",
-        at=now,
-        step=step,
-        from_state=step.status,
-        to_state=step.status,
-        note=note,
-        data={"length": draft_length(text), "routed_to": target},
-    )
+    data = {"length": draft_length(text), "routed_to": target}
+    changes = [
+        _acted_on(session, incident, step, "edit_draft", by=by, now=now, note=note, data=data)
+    ]
     if target:
         changes += ensure_step(session, incident, step, target, model=model, now=now)
     incident.version += 1
@@ -247,23 +237,40 @@ def override_verification(
             field="note",
         )
     step.detail = {**step.detail, "override": {"by": by, "note": reason, "at": now.isoformat()}}
+    data = {"skipped_by": step.detail.get("skipped_by")}
+    action = "override_verification"
+    changes = [_acted_on(session, incident, step, action, by=by, now=now, note=reason, data=data)]
+    changes += refreshed(session, incident, steps_of(session, incident.id or 0), now)
+    incident.version += 1
+    incident.updated_at = now
+    return changes
+
+
+def _acted_on(
+    session: Session,
+    incident: Incident,
+    step: Step,
+    action: str,
+    *,
+    by: str,
+    now: datetime,
+    note: str | None,
+    data: dict[str, Any],
+) -> Change:
+    """A person acted on a step without changing its state: the step's version moves (an
+    older card's click is stale), the act is audited, and the change is returned for the card."""
     step.version += 1
     step.updated_at = now
     audit(
         session,
         incident,
         actor=by,
-        action="override_verification",
+        action=action,
         at=now,
         step=step,
         from_state=step.status,
         to_state=step.status,
-        note=reason,
-        data={"skipped_by": step.detail.get("skipped_by")},
+        note=note,
+        data=data,
     )
-    change = Change(step.id or 0, step.kind, "override_verification", step.status, step.status, by)
-    changes = [Change(**{**vars(change), "note": reason})]
-    changes += refreshed(session, incident, steps_of(session, incident.id or 0), now)
-    incident.version += 1
-    incident.updated_at = now
-    return changes
+    return Change(step.id or 0, step.kind, action, step.status, step.status, by, note)
