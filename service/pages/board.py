@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
@@ -67,14 +67,18 @@ def _rows(session: Any, where: IncidentFilter, now: datetime) -> list[Row]:
     return rows
 
 
+Text = Annotated[str | None, Query(max_length=200)]
+
+
 def _filter(
-    status: str | None,
-    severity: str | None,
-    category: str | None,
-    channel: str | None,
-    q: str | None,
+    status: Text = "open",
+    severity: Text = None,
+    category: Text = None,
+    channel: Text = None,
+    q: Text = None,
 ) -> IncidentFilter:
-    # An unknown value filters nothing out rather than failing a page someone bookmarked.
+    """The board's filters from the query string; an unknown value filters nothing out rather
+    than failing a page someone bookmarked."""
     return IncidentFilter(
         status=status if status in STATUSES else None,
         severity=severity if severity in SEVERITIES else None,
@@ -84,7 +88,7 @@ def _filter(
     )
 
 
-Text = Annotated[str | None, Query(max_length=200)]
+FilterDep = Annotated[IncidentFilter, Depends(_filter)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -93,13 +97,8 @@ def board(
     viewer: ViewerDep,
     session: SessionDep,
     runtime: RuntimeDep,
-    status: Text = "open",
-    severity: Text = None,
-    category: Text = None,
-    channel: Text = None,
-    q: Text = None,
+    where: FilterDep,
 ) -> HTMLResponse:
-    where = _filter(status, severity, category, channel, q)
     return render(
         request,
         "board.html",
@@ -119,13 +118,8 @@ def board_rows(
     viewer: ViewerDep,
     session: SessionDep,
     runtime: RuntimeDep,
-    status: Text = "open",
-    severity: Text = None,
-    category: Text = None,
-    channel: Text = None,
-    q: Text = None,
+    where: FilterDep,
 ) -> HTMLResponse:
     """The table body alone, for the polling script."""
-    where = _filter(status, severity, category, channel, q)
     rows = _rows(session, where, runtime.clock.now())
     return render(request, "board_rows.html", viewer, rows=rows)
